@@ -1,0 +1,67 @@
+#!/usr/bin/env node
+/**
+ * The tokenproof command line. Every command maps its outcome to the exit codes of DESIGN.md:
+ * 0 ok, 1 findings, 2 usage or profile error, 3 environment error.
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { ExitCode, TokenproofError } from '../lib/errors.ts';
+import { runSetup } from '../tools/setup.ts';
+import { serveIssuer } from './serve.ts';
+
+const print = (line: string) => process.stdout.write(`${line}\n`);
+
+function portNumber(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('a port is an integer 0-65535');
+  return port;
+}
+
+export function buildProgram(): Command {
+  const program = new Command('tokenproof')
+    .description('Load, chaos and conformance harness for OAuth 2.0 / OpenID Connect token systems')
+    .version(process.env.npm_package_version ?? '0.1.0')
+    .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(text) });
+
+  program
+    .command('setup')
+    .description('install or verify the external tools: k6 and toxiproxy (go install, pinned), chromium and faketime (apt)')
+    .option('--quiet', 'print only what was installed')
+    .action(async (options: { quiet?: boolean }) => {
+      await runSetup({ quiet: options.quiet ?? false, log: print });
+    });
+
+  program
+    .command('serve')
+    .description('run one reference server in the foreground until Ctrl-C')
+    .addArgument(new Command().createArgument('<server>', 'which server').choices(['issuer']))
+    .option('--port <n>', 'listen port (default: a free port)', portNumber)
+    .option('--host <address>', 'listen address', '127.0.0.1')
+    .addOption(new Option('--config <file>', 'YAML configuration (clients, users, keys, TTLs, modes)'))
+    .action(async (_server: string, options: { port?: number; host?: string; config?: string }) => {
+      await serveIssuer(options, print);
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv, { from: 'user' });
+    return ExitCode.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    }
+    if (error instanceof TokenproofError) {
+      process.stderr.write(`tokenproof: ${error.message}\n`);
+      return error.exitCode;
+    }
+    process.stderr.write(`tokenproof: internal error: ${(error as Error).stack ?? error}\n`);
+    return ExitCode.findings;
+  }
+}
+
+if (import.meta.main) {
+  process.exitCode = await main(process.argv.slice(2));
+}

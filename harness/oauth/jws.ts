@@ -1,0 +1,70 @@
+/**
+ * Compact JWS signing and verification with node:crypto.
+ *
+ * Written by hand rather than with jose's SignJWT because issuance is the issuer's hot path:
+ * node's synchronous crypto.sign adds almost nothing to the RSA/ECDSA operation itself, while
+ * the WebCrypto path costs a promise round-trip and key re-wrapping per token. Everything else
+ * JOSE (key import, proof verification, thumbprints) goes through jose.
+ */
+import { createPublicKey, type KeyObject, sign, verify } from 'node:crypto';
+
+export type SigningAlg = 'RS256' | 'PS256' | 'ES256' | 'EdDSA';
+
+const digest: Record<SigningAlg, string | null> = { RS256: 'sha256', PS256: 'sha256', ES256: 'sha256', EdDSA: null };
+
+function signOptions(alg: SigningAlg, key: KeyObject) {
+  if (alg === 'ES256') return { key, dsaEncoding: 'ieee-p1363' as const };
+  if (alg === 'PS256') return { key, padding: 6 /* RSA_PKCS1_PSS_PADDING */, saltLength: 32 };
+  return key;
+}
+
+export function b64urlJson(value: unknown): string {
+  return Buffer.from(JSON.stringify(value)).toString('base64url');
+}
+
+export function signCompact(
+  header: Record<string, unknown>,
+  payload: Record<string, unknown>,
+  alg: SigningAlg,
+  key: KeyObject,
+): string {
+  const input = `${b64urlJson({ ...header, alg })}.${b64urlJson(payload)}`;
+  const signature = sign(digest[alg], Buffer.from(input), signOptions(alg, key));
+  return `${input}.${signature.toString('base64url')}`;
+}
+
+export interface DecodedJws {
+  header: Record<string, unknown>;
+  payload: Record<string, unknown>;
+  signingInput: string;
+  signature: Buffer;
+}
+
+/** Splits and parses a compact JWS; undefined for anything malformed. Does not verify. */
+export function decodeCompact(jws: string): DecodedJws | undefined {
+  const parts = jws.split('.');
+  if (parts.length !== 3) return undefined;
+  const [h, p, s] = parts as [string, string, string];
+  if (!/^[A-Za-z0-9_-]+$/.test(h) || !/^[A-Za-z0-9_-]+$/.test(p) || !/^[A-Za-z0-9_-]*$/.test(s)) return undefined;
+  try {
+    const header: unknown = JSON.parse(Buffer.from(h, 'base64url').toString('utf8'));
+    const payload: unknown = JSON.parse(Buffer.from(p, 'base64url').toString('utf8'));
+    if (!isPlainObject(header) || !isPlainObject(payload)) return undefined;
+    return { header, payload, signingInput: `${h}.${p}`, signature: Buffer.from(s, 'base64url') };
+  } catch {
+    return undefined;
+  }
+}
+
+export function verifyCompact(decoded: DecodedJws, alg: SigningAlg, key: KeyObject): boolean {
+  const publicKey = key.type === 'private' ? createPublicKey(key) : key;
+  try {
+    return verify(digest[alg], Buffer.from(decoded.signingInput), signOptions(alg, publicKey), decoded.signature);
+  } catch {
+    return false;
+  }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,37 @@
+/** What every grant handler receives and answers. Handlers are synchronous on purpose: each
+ * reads and changes the store in one turn of the event loop, so two concurrent requests can
+ * never both redeem one code or rotate one refresh token. */
+import type { ClientConfig } from '../config.ts';
+import type { IssuerContext } from '../context.ts';
+import type { Form } from '../form.ts';
+import type { IssuedAccessToken } from '../tokens.ts';
+
+export interface GrantRequest {
+  ctx: IssuerContext;
+  client: ClientConfig;
+  form: Form;
+  /** Thumbprint of the verified DPoP proof key, when the request carried one. */
+  dpopJkt?: string;
+}
+
+export interface TokenResponse {
+  access_token: string;
+  token_type: 'Bearer' | 'DPoP' | 'N_A';
+  expires_in: number;
+  scope?: string;
+  refresh_token?: string;
+  id_token?: string;
+  issued_token_type?: string;
+}
+
+export type GrantHandler = (request: GrantRequest) => TokenResponse;
+
+export function accessTokenResponse(issued: IssuedAccessToken, extra: Partial<TokenResponse> = {}): TokenResponse {
+  return {
+    access_token: issued.token,
+    token_type: issued.record.jkt ? 'DPoP' : 'Bearer',
+    expires_in: issued.expiresIn,
+    ...(issued.record.scope.length > 0 && { scope: issued.record.scope.join(' ') }),
+    ...extra,
+  };
+}
