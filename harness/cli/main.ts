@@ -4,11 +4,30 @@
  * 0 ok, 1 findings, 2 usage or profile error, 3 environment error.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { allSuites } from '../../suites/index.ts';
 import { ExitCode, TokenproofError } from '../lib/errors.ts';
+import { formatCatalog } from '../runner/list.ts';
 import { runSetup } from '../tools/setup.ts';
+import { conform } from './conform.ts';
 import { serveIssuer } from './serve.ts';
 
+const version = '0.1.0';
+
 const print = (line: string) => process.stdout.write(`${line}\n`);
+
+const list = (value: string) =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+
+interface ConformFlags {
+  target?: string;
+  suites?: string[];
+  checks?: string[];
+  out?: string;
+  pushgateway?: string;
+}
 
 function portNumber(value: string): number {
   const port = Number(value);
@@ -19,7 +38,7 @@ function portNumber(value: string): number {
 export function buildProgram(): Command {
   const program = new Command('tokenproof')
     .description('Load, chaos and conformance harness for OAuth 2.0 / OpenID Connect token systems')
-    .version(process.env.npm_package_version ?? '0.1.0')
+    .version(version)
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(text) });
 
@@ -29,6 +48,29 @@ export function buildProgram(): Command {
     .option('--quiet', 'print only what was installed')
     .action(async (options: { quiet?: boolean }) => {
       await runSetup({ quiet: options.quiet ?? false, log: print });
+    });
+
+  const conformCommand = (name: string, description: string) => {
+    program
+      .command(name)
+      .description(description)
+      .option('--target <file>', 'target profile (YAML); default: the embedded reference stack')
+      .option('--suites <a,b>', 'only these suites (see `tokenproof list`)', list)
+      .option('--checks <id,...>', 'only these checks, by id or catalog code (e.g. jwks.rotation,D05)', list)
+      .option('--out <dir>', 'where run folders are written', 'reports')
+      .option('--pushgateway <url>', 'also push the run metrics to this Prometheus Pushgateway')
+      .action(async (flags: ConformFlags) => {
+        process.exitCode = await conform({ ...flags, command: `tokenproof ${name}`, version }, print);
+      });
+  };
+  conformCommand('conform', 'run the conformance suites against a target and write the reports');
+  conformCommand('run', 'the main job: everything tokenproof can check against the target (today: the conformance suites)');
+
+  program
+    .command('list')
+    .description('list the suites and checks, with level and spec clauses')
+    .action(() => {
+      print(formatCatalog(allSuites));
     });
 
   program
@@ -47,8 +89,9 @@ export function buildProgram(): Command {
 
 export async function main(argv: string[]): Promise<number> {
   try {
+    process.exitCode = undefined;
     await buildProgram().parseAsync(argv, { from: 'user' });
-    return ExitCode.ok;
+    return (process.exitCode as number | undefined) ?? ExitCode.ok;
   } catch (error) {
     if (error instanceof CommanderError) {
       return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;

@@ -12,22 +12,29 @@ type PathKey = string | number;
 
 const envReference = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
-export function loadYamlFile<S extends z.ZodType>(file: string, schema: S, env: NodeJS.ProcessEnv = process.env): z.output<S> {
+export interface YamlOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Validate, but return the document as written (env interpolated) instead of the parsed output. */
+  raw?: boolean;
+}
+
+export function loadYamlFile<S extends z.ZodType>(file: string, schema: S, options: YamlOptions = {}): z.output<S> {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
     throw new ConfigError({ file, problem: `cannot be read (${(error as NodeJS.ErrnoException).code ?? error})` });
   }
-  return parseYamlText(text, file, schema, env);
+  return parseYamlText(text, file, schema, options);
 }
 
 export function parseYamlText<S extends z.ZodType>(
   text: string,
   file: string,
   schema: S,
-  env: NodeJS.ProcessEnv = process.env,
+  options: YamlOptions = {},
 ): z.output<S> {
+  const env = options.env ?? process.env;
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const syntaxError = doc.errors[0];
@@ -41,8 +48,9 @@ export function parseYamlText<S extends z.ZodType>(
     });
   }
   interpolateEnv(doc, file, lineCounter, env);
-  const result = schema.safeParse(doc.toJS() ?? {});
-  if (result.success) return result.data;
+  const input: unknown = doc.toJS() ?? {};
+  const result = schema.safeParse(input);
+  if (result.success) return options.raw ? (input as z.output<S>) : result.data;
   const issue = result.error.issues[0]!;
   const path = issue.path.filter((k): k is PathKey => typeof k !== 'symbol');
   if (issue.code === 'unrecognized_keys') {

@@ -22,6 +22,9 @@ export interface HttpAnswer<T = Record<string, unknown>> {
 
 export type FormParams = Record<string, string | string[] | undefined>;
 
+/** The fetch to send with: the global one, or the harness's evidence-recording one. */
+export type Fetcher = (url: string | URL, init?: RequestInit) => Promise<Response>;
+
 export function formBody(params: FormParams): URLSearchParams {
   const body = new URLSearchParams();
   for (const [name, value] of Object.entries(params)) {
@@ -89,9 +92,10 @@ export async function postForm<T = Record<string, unknown>>(
   params: FormParams,
   auth?: ClientAuth,
   headers: Record<string, string> = {},
+  fetcher: Fetcher = fetch,
 ): Promise<HttpAnswer<T>> {
   const credentials = await authParams(auth);
-  const response = await fetch(url, {
+  const response = await fetcher(url, {
     method: 'POST',
     headers: {
       'content-type': 'application/x-www-form-urlencoded',
@@ -117,8 +121,14 @@ export interface TokenAnswer {
   error_description?: string;
 }
 
-export function tokenRequest(tokenEndpoint: string, params: FormParams, auth?: ClientAuth, headers?: Record<string, string>) {
-  return postForm<TokenAnswer>(tokenEndpoint, params, auth, headers);
+export function tokenRequest(
+  tokenEndpoint: string,
+  params: FormParams,
+  auth?: ClientAuth,
+  headers?: Record<string, string>,
+  fetcher: Fetcher = fetch,
+) {
+  return postForm<TokenAnswer>(tokenEndpoint, params, auth, headers, fetcher);
 }
 
 export interface Pkce {
@@ -169,15 +179,16 @@ export function authorizationUrl(request: AuthorizationRequest): string {
 export async function loginWithForm(
   request: AuthorizationRequest,
   user: { username: string; password: string },
+  fetcher: Fetcher = fetch,
 ): Promise<URLSearchParams> {
-  const page = await fetch(authorizationUrl(request), { redirect: 'manual' });
+  const page = await fetcher(authorizationUrl(request), { redirect: 'manual' });
   const html = await page.text();
   const location = page.headers.get('location');
   if (location) return new URL(location).searchParams;
   const loginId = /name="login_id" value="([^"]+)"/.exec(html)?.[1];
   const action = /<form method="post" action="([^"]+)"/.exec(html)?.[1];
   if (!loginId || !action) throw new Error(`no login form at the authorization endpoint (HTTP ${page.status})`);
-  const submit = await fetch(new URL(action, request.authorizationEndpoint), {
+  const submit = await fetcher(new URL(action, request.authorizationEndpoint), {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: formBody({ login_id: loginId.replace(/&amp;/g, '&'), username: user.username, password: user.password }),

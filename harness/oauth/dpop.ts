@@ -41,6 +41,15 @@ export function normalizeHtu(value: string): string | undefined {
   }
 }
 
+/**
+ * The DPoP header as received. Node joins repeated unknown headers with ", " in `headers`, which
+ * would hide a second proof; `headersDistinct` keeps them apart, so the verifier sees an array.
+ */
+export function dpopHeader(headersDistinct: NodeJS.Dict<string[]>): string | string[] | undefined {
+  const values = headersDistinct.dpop;
+  return values?.length === 1 ? values[0] : values;
+}
+
 export function accessTokenHash(token: string): string {
   return createHash('sha256').update(token).digest('base64url');
 }

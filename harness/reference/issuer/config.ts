@@ -127,6 +127,11 @@ export function parseIssuerConfig(input: IssuerConfigInput): IssuerConfig {
   return issuerConfigSchema.parse(input);
 }
 
-export function loadIssuerConfig(file: string): IssuerConfig {
-  return loadYamlFile(file, issuerConfigSchema);
+/**
+ * Validates a YAML config (errors name file, line and field) and returns it as written: parsing
+ * is not idempotent (a bare number is seconds in input, milliseconds once parsed), so the one
+ * parse happens in startIssuer.
+ */
+export function loadIssuerConfig(file: string): IssuerConfigInput {
+  return loadYamlFile(file, issuerConfigSchema, { raw: true }) as IssuerConfigInput;
 }

@@ -33,8 +33,8 @@ export interface RunningIssuer {
 
 const sweepIntervalMs = 30_000;
 
-export async function startIssuer(input: IssuerConfig | IssuerConfigInput): Promise<RunningIssuer> {
-  const config = parseIssuerConfig(input as IssuerConfigInput);
+export async function startIssuer(input: IssuerConfigInput): Promise<RunningIssuer> {
+  const config = parseIssuerConfig(input);
   const clock = createClock(config.clockOffsetSeconds);
   const ttlMs = () => Math.max(config.tokens.accessTokenTtl, config.tokens.idTokenTtl);
   const keys = await KeyStore.create({
@@ -131,7 +131,7 @@ function errorHandler(
   }
   const status = (error as FastifyError).statusCode ?? 500;
   if (status >= 400 && status < 500) {
-    reply.code(status).send({ error: 'invalid_request', error_description: error.message });
+    reply.code(status).header('cache-control', 'no-store').send({ error: 'invalid_request', error_description: error.message });
     return;
   }
   request.log.error(error);

@@ -63,6 +63,7 @@ export function registerAuthorize(app: FastifyInstance, ctx: IssuerContext): voi
       ...(nonce !== undefined && { nonce }),
     };
     ctx.store.pendingLogins.set(hashSecretValue(loginId), pending);
+    securePage(reply, redirectUri);
     return reply.type('text/html; charset=utf-8').send(loginPage({ loginId, clientId: client.id, scope }));
   });
 
@@ -76,6 +77,7 @@ export function registerAuthorize(app: FastifyInstance, ctx: IssuerContext): voi
         .code(400)
         .send(errorPage('Login expired', 'This login form is no longer valid. Start again from the application.'));
     }
+    securePage(reply, pending.redirectUri);
     const user = ctx.users.get(params.username ?? '');
     // Compare against a dummy for unknown users, so timing does not reveal which names exist.
     const passwordOk = secretsMatch(params.password ?? '', user?.password ?? '\u0000no-such-user');
@@ -116,13 +118,20 @@ function redirect(reply: FastifyReply, redirectUri: string, params: Record<strin
   return reply.redirect(url.toString(), 302);
 }
 
-function securePage(reply: FastifyReply): void {
+/**
+ * `formRedirectUri`: the login form's answer redirects there, and browsers enforce form-action
+ * across redirects (CSP Level 3), so its origin must be allowed next to 'self'.
+ */
+function securePage(reply: FastifyReply, formRedirectUri?: string): void {
+  const target = formRedirectUri === undefined ? undefined : new URL(formRedirectUri);
+  // A private-use scheme (com.example.app:/cb) has an opaque origin: allow the scheme instead.
+  const formAction = target ? ` ${target.origin === 'null' ? target.protocol : target.origin}` : '';
   reply
     .header('cache-control', 'no-store')
     .header('x-frame-options', 'DENY')
     .header(
       'content-security-policy',
-      "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+      `default-src 'none'; style-src 'unsafe-inline'; form-action 'self'${formAction}; frame-ancestors 'none'`,
     )
     .header('referrer-policy', 'no-referrer');
 }

@@ -1,6 +1,6 @@
 /** The token endpoint (RFC 6749 §3.2): client authentication, DPoP, then one grant handler. */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { verifyDpopProof } from '../../../oauth/dpop.ts';
+import { dpopHeader, verifyDpopProof } from '../../../oauth/dpop.ts';
 import { invalidRequest, OAuthError, unauthorizedClient } from '../../../oauth/oauth-error.ts';
 import { authenticateClient } from '../client-auth.ts';
 import type { GrantType } from '../config.ts';
@@ -57,7 +57,7 @@ export function registerToken(app: FastifyInstance, ctx: IssuerContext): void {
 }
 
 async function dpopThumbprint(ctx: IssuerContext, request: FastifyRequest): Promise<string | undefined> {
-  const proof = request.headers.dpop;
+  const proof = dpopHeader(request.raw.headersDistinct);
   if (proof === undefined) return undefined;
   if (!ctx.config.dpop.enabled) throw new OAuthError('invalid_dpop_proof', 'DPoP is not enabled on this issuer');
   const verified = await verifyDpopProof({

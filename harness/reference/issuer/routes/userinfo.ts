@@ -1,6 +1,6 @@
 /** OIDC Core §5.3 UserInfo: the claims of the user an access token with `openid` was issued for. */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { verifyDpopProof } from '../../../oauth/dpop.ts';
+import { dpopHeader, verifyDpopProof } from '../../../oauth/dpop.ts';
 import { OAuthError } from '../../../oauth/oauth-error.ts';
 import { endpoint, type IssuerContext, paths } from '../context.ts';
 import { resolveAccessToken } from '../tokens.ts';
@@ -24,7 +24,7 @@ export function registerUserinfo(app: FastifyInstance, ctx: IssuerContext): void
     if (record.jkt) {
       if (scheme !== 'DPoP') throw bearerError('invalid_token', 'this token is DPoP-bound', 401, 'DPoP');
       await verifyDpopProof({
-        proof: request.headers.dpop,
+        proof: dpopHeader(request.raw.headersDistinct),
         method: request.method,
         url: endpoint(ctx, paths.userinfo),
         nowSeconds: ctx.clock.nowSeconds(),
@@ -33,7 +33,14 @@ export function registerUserinfo(app: FastifyInstance, ctx: IssuerContext): void
         expectedJkt: record.jkt,
         replayCache: ctx.dpopReplay,
         errorCode: 'invalid_token',
+      }).catch((error: unknown) => {
+        // RFC 6750 §3 / RFC 9449 §7.1: a 401 carries the challenge, for a bad proof too.
+        if (error instanceof OAuthError) throw bearerError(error.error, error.message, error.status, 'DPoP');
+        throw error;
       });
+    } else if (scheme === 'DPoP') {
+      // RFC 9449 §7.1: the DPoP scheme promises a key binding this token does not have.
+      throw bearerError('invalid_token', 'this token is not DPoP-bound; send it as a Bearer token', 401, 'DPoP');
     }
     if (!record.scope.includes('openid'))
       throw bearerError('insufficient_scope', 'the token lacks the openid scope', 403, scheme);
