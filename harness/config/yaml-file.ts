@@ -4,7 +4,7 @@
  * because a user fixing a profile in CI has nothing else to go on.
  */
 import { readFileSync } from 'node:fs';
-import { type Document, isMap, isPair, isScalar, LineCounter, parseDocument, visit } from 'yaml';
+import { type Document, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../lib/errors.ts';
 
@@ -69,7 +69,7 @@ export function parseYamlText<S extends z.ZodType>(
 
 function interpolateEnv(doc: Document, file: string, lineCounter: LineCounter, env: NodeJS.ProcessEnv): void {
   visit(doc, {
-    Scalar(_key, node) {
+    Scalar(_key, node, ancestors) {
       if (typeof node.value !== 'string' || !node.value.includes('${')) return;
       node.value = node.value.replace(envReference, (_match, name: string) => {
         const value = env[name];
@@ -79,6 +79,7 @@ function interpolateEnv(doc: Document, file: string, lineCounter: LineCounter, e
             file,
             line: pos?.line,
             column: pos?.col,
+            field: formatPath(fieldPath(ancestors, node)),
             problem: `refers to the environment variable \${${name}}, which is not set`,
           });
         }
@@ -86,6 +87,17 @@ function interpolateEnv(doc: Document, file: string, lineCounter: LineCounter, e
       });
     },
   });
+}
+
+/** The field path of a node from the ancestors yaml's visitor hands over (pairs give keys, sequences indexes). */
+function fieldPath(ancestors: readonly unknown[], node: unknown): PathKey[] {
+  const path: PathKey[] = [];
+  const chain = [...ancestors, node];
+  for (const [index, ancestor] of chain.entries()) {
+    if (isPair(ancestor) && isScalar(ancestor.key)) path.push(String(ancestor.key.value));
+    if (isSeq(ancestor)) path.push(ancestor.items.indexOf(chain[index + 1] as never));
+  }
+  return path;
 }
 
 function nodePosition(doc: Document, path: PathKey[], lineCounter: LineCounter): { line?: number; column?: number } {

@@ -1,0 +1,134 @@
+/**
+ * The embedded environment: the reference stack as local processes on 127.0.0.1 with free
+ * ports. Secrets are generated per start and reach the processes only through their
+ * environment (the config file on disk holds ${ENV} references), and the checks through an
+ * in-memory profile.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { type Profile, profileSchema } from '../profile/schema.ts';
+import type { IssuerConfigInput } from '../reference/issuer/config.ts';
+import { repoRoot } from '../tools/paths.ts';
+import { freePort } from './free-port.ts';
+import { type LaunchedProcess, launch } from './launch.ts';
+
+const cliMain = join(repoRoot, 'harness', 'cli', 'main.ts');
+const redirectUri = 'http://127.0.0.1:9499/callback';
+const tokenExchange = 'urn:ietf:params:oauth:grant-type:token-exchange';
+
+export interface EmbeddedStack {
+  profile: Profile;
+  processes: LaunchedProcess[];
+  /** Credentials of the demo clients and user, for `tokenproof up` to hand to a person. */
+  credentials: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedOptions {
+  /** Folder for the generated configs and process logs. */
+  workDir: string;
+  log?: (line: string) => void;
+}
+
+function secret(): string {
+  return randomBytes(24).toString('base64url');
+}
+
+export function embeddedIssuerConfig(port: number): IssuerConfigInput {
+  const grants = ['client_credentials', 'authorization_code', 'refresh_token', tokenExchange] as const;
+  return {
+    port,
+    adminToken: '${TOKENPROOF_ADMIN_TOKEN}',
+    resources: ['api://default', 'api://reference'],
+    clients: [
+      {
+        id: 'primary',
+        secret: '${TOKENPROOF_PRIMARY_SECRET}',
+        scopes: ['openid', 'read', 'write'],
+        grantTypes: [...grants],
+        redirectUris: [redirectUri],
+      },
+      {
+        id: 'secondary',
+        secret: '${TOKENPROOF_SECONDARY_SECRET}',
+        scopes: ['openid', 'read', 'write'],
+        grantTypes: [...grants],
+        redirectUris: [redirectUri],
+      },
+      {
+        id: 'spa',
+        auth: 'none',
+        scopes: ['openid', 'read'],
+        grantTypes: ['authorization_code', 'refresh_token'],
+        redirectUris: [redirectUri],
+      },
+    ],
+    users: [
+      { username: 'alice', password: '${TOKENPROOF_ALICE_PASSWORD}', sub: 'user-alice', claims: { name: 'Alice Example' } },
+    ],
+  };
+}
+
+export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedStack> {
+  mkdirSync(options.workDir, { recursive: true });
+  const env = {
+    TOKENPROOF_ADMIN_TOKEN: secret(),
+    TOKENPROOF_PRIMARY_SECRET: secret(),
+    TOKENPROOF_SECONDARY_SECRET: secret(),
+    TOKENPROOF_ALICE_PASSWORD: secret(),
+  };
+  const issuerPort = await freePort();
+  const issuerUrl = `http://127.0.0.1:${issuerPort}`;
+  const issuerConfigFile = join(options.workDir, 'issuer.yaml');
+  writeFileSync(issuerConfigFile, stringify(embeddedIssuerConfig(issuerPort)));
+  options.log?.(`starting the reference issuer on ${issuerUrl}`);
+  const issuer = await launch({
+    name: 'reference issuer',
+    command: [process.execPath, cliMain, 'serve', 'issuer', '--port', String(issuerPort), '--config', issuerConfigFile],
+    env,
+    ready: `${issuerUrl}/health`,
+    readyTimeoutMs: 30_000,
+    logFile: join(options.workDir, 'issuer.log'),
+  });
+  const processes = [issuer];
+  const profile = profileSchema.parse({
+    name: 'embedded reference stack',
+    issuer: {
+      url: issuerUrl,
+      clients: {
+        primary: { id: 'primary', secret: env.TOKENPROOF_PRIMARY_SECRET, scopes: ['openid', 'read', 'write'] },
+        secondary: { id: 'secondary', secret: env.TOKENPROOF_SECONDARY_SECRET, scopes: ['openid', 'read', 'write'] },
+      },
+      login: {
+        redirectUri,
+        user: 'alice',
+        steps: [
+          { fill: '#username', value: 'alice' },
+          { fill: '#password', value: env.TOKENPROOF_ALICE_PASSWORD },
+          { click: 'button[type=submit]' },
+        ],
+      },
+      profile: 'rfc9700',
+      admin: {
+        rotateKeys: {
+          url: `${issuerUrl}/admin/keys/rotate`,
+          headers: { authorization: `Bearer ${env.TOKENPROOF_ADMIN_TOKEN}`, 'content-type': 'application/json' },
+          body: '{"activateAfterSeconds":0}',
+        },
+      },
+    },
+  });
+  return {
+    profile,
+    processes,
+    credentials: {
+      ...env,
+      issuer: issuerUrl,
+    },
+    async stop() {
+      await Promise.all(processes.map((process) => process.stop()));
+    },
+  };
+}

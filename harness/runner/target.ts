@@ -1,0 +1,46 @@
+/** The system under test as the checks see it: the profile plus what the run resolved (clients, URLs). */
+import { createPrivateKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ConfigError } from '../lib/errors.ts';
+import type { ClientAuth } from '../oauth/client.ts';
+import type { ClientProfile, Profile } from '../profile/schema.ts';
+
+export interface Target {
+  name: string;
+  profile: Profile;
+  /** Where relative paths of the profile resolve. */
+  baseDir: string;
+  /** The profile file, when there is one (for error messages). */
+  file?: string;
+}
+
+/** The client authentication a check uses for a profile client; private keys are read from their files. */
+export function clientAuth(target: Target, client: ClientProfile, audience: string): ClientAuth {
+  switch (client.auth) {
+    case 'none':
+      return { method: 'none', clientId: client.id };
+    case 'private_key_jwt': {
+      if (!client.privateKeyFile) {
+        throw new ConfigError({
+          file: target.file ?? 'profile',
+          field: `client ${client.id}.privateKeyFile`,
+          problem: 'is required for private_key_jwt',
+        });
+      }
+      const privateKey = createPrivateKey(readFileSync(resolve(target.baseDir, client.privateKeyFile)));
+      const alg =
+        privateKey.asymmetricKeyType === 'ec' ? 'ES256' : privateKey.asymmetricKeyType === 'ed25519' ? 'EdDSA' : 'RS256';
+      return { method: 'private_key_jwt', clientId: client.id, privateKey, alg, audience };
+    }
+    default:
+      if (!client.secret) {
+        throw new ConfigError({
+          file: target.file ?? 'profile',
+          field: `client ${client.id}.secret`,
+          problem: `is required for ${client.auth}`,
+        });
+      }
+      return { method: client.auth, clientId: client.id, secret: client.secret };
+  }
+}

@@ -1,0 +1,20 @@
+// suites/discovery/issuer-match.ts
+import { check } from '../../harness/runner/check.ts';
+import type { CheckContext } from '../../harness/runner/context.ts';
+
+export default check({
+  id: 'discovery.issuer-match',
+  catalog: 'D02',
+  title: 'The discovery issuer equals the configured issuer exactly',
+  spec: ['RFC8414-3.3', 'OIDC-Discovery-4.3'],
+  level: 'MUST',
+  needs: ['issuer'],
+  async run(t: CheckContext) {
+    const { metadata, url } = await t.steps.discovery();
+    const expected = t.steps.issuerUrl();
+    t.assert(
+      metadata.issuer === expected,
+      `${url} says issuer ${JSON.stringify(metadata.issuer)}, the target is ${JSON.stringify(expected)}: tokens would fail iss validation`,
+    );
+  },
+});

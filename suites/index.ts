@@ -1,0 +1,6 @@
+/** Every conformance suite, in run order. A new suite is one import here. */
+import type { Suite } from '../harness/runner/check.ts';
+import discovery from './discovery/index.ts';
+import jwks from './jwks/index.ts';
+
+export const allSuites: Suite[] = [discovery, jwks];

@@ -1,0 +1,179 @@
+/**
+ * `tokenproof conform` end to end, as a subprocess: every exit path of DESIGN.md, every report
+ * file, and redaction (no token or secret the run used appears in any report, log or output).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot } from '../../harness/tools/paths.ts';
+import { type FlawedIssuer, startFlawedIssuer } from '../support/flawed-issuer.ts';
+
+const cli = join(repoRoot, 'harness', 'cli', 'main.ts');
+
+interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function runCli(args: string[], env: Record<string, string> = {}, cwd = repoRoot): Promise<CliRun> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [cli, ...args], { cwd, env: { ...process.env, NO_COLOR: '1', ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .map((name) => join(dir, name))
+    .filter((path) => statSync(path).isFile());
+}
+
+const work = mkdtempSync(join(tmpdir(), 'tokenproof-cli-'));
+const reportFiles = ['report.json', 'junit.xml', 'summary.md', 'index.html', 'metrics.prom'];
+
+describe('tokenproof conform (subprocess)', () => {
+  let issuer: FlawedIssuer;
+  const issuedTokens = new Set<string>();
+  let profileFile: string;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    issuer = await startFlawedIssuer(
+      [],
+      {},
+      {
+        observe: (_path, body) => {
+          const answer = body as Record<string, unknown>;
+          for (const field of ['access_token', 'refresh_token', 'id_token']) {
+            if (typeof answer[field] === 'string') issuedTokens.add(answer[field] as string);
+          }
+        },
+      },
+    );
+    env = {
+      TP_PRIMARY_SECRET: issuer.issuer.secrets.primary,
+      TP_SECONDARY_SECRET: issuer.issuer.secrets.secondary,
+      TP_ADMIN_TOKEN: issuer.issuer.secrets.admin,
+    };
+    profileFile = join(work, 'target.yaml');
+    writeFileSync(
+      profileFile,
+      `name: cli test target
+issuer:
+  url: ${issuer.url}
+  clients:
+    primary: { id: primary, secret: "\${TP_PRIMARY_SECRET}", scopes: [read] }
+    secondary: { id: secondary, secret: "\${TP_SECONDARY_SECRET}" }
+  admin:
+    rotateKeys:
+      url: ${issuer.url}/admin/keys/rotate
+      headers: { authorization: "Bearer \${TP_ADMIN_TOKEN}", content-type: application/json }
+      body: '{"activateAfterSeconds":0}'
+`,
+    );
+  });
+  afterAll(() => issuer.close());
+
+  it('exits 0 against a correct target, writes every report, and leaks no token or secret', async () => {
+    const out = join(work, 'reports-ok');
+    const run = await runCli(['conform', '--target', profileFile, '--out', out], env);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/13 checks/);
+    const runDirs = readdirSync(out).filter((name) => name !== 'latest');
+    expect(runDirs).toHaveLength(1);
+    const runDir = join(out, runDirs[0]!);
+    for (const file of reportFiles) expect(statSync(join(runDir, file)).size).toBeGreaterThan(100);
+    expect(readFileSync(join(out, 'latest', 'report.json'), 'utf8')).toBe(readFileSync(join(runDir, 'report.json'), 'utf8'));
+
+    const report = JSON.parse(readFileSync(join(runDir, 'report.json'), 'utf8'));
+    expect(report.summary).toMatchObject({ fail: 0, error: 0 });
+    expect(report.checks).toHaveLength(13);
+
+    // Tokens were issued (K04, K05 ask for several) and the secrets were used: none may appear whole.
+    expect(issuedTokens.size).toBeGreaterThan(2);
+    const forbidden = [...Object.values(env), ...issuedTokens];
+    const texts = [
+      ...filesUnder(runDir).map((file) => ({ file, text: readFileSync(file, 'utf8') })),
+      { file: 'stdout', text: run.stdout },
+    ];
+    for (const { file, text } of texts) {
+      for (const secret of forbidden) expect(text.includes(secret), `${file} contains a secret or token`).toBe(false);
+    }
+    // The evidence still shows what was exchanged, in redacted form.
+    expect(readFileSync(join(runDir, 'report.json'), 'utf8')).toMatch(/signature redacted|redacted/);
+  });
+
+  it('exits 1 when a MUST check fails', async () => {
+    const broken = await startFlawedIssuer([
+      { path: '/jwks', json: (body) => ({ keys: (body.keys as object[]).map((key) => ({ ...key, d: 'AQAB' })) }) },
+    ]);
+    try {
+      const file = join(work, 'broken.yaml');
+      writeFileSync(file, `name: broken\nissuer:\n  url: ${broken.url}\n`);
+      const run = await runCli(['conform', '--target', file, '--suites', 'jwks', '--out', join(work, 'reports-broken')]);
+      expect(run.code).toBe(1);
+      expect(run.stdout).toMatch(/jwks\.public-only/);
+      expect(run.stdout).toMatch(/FAILED/);
+    } finally {
+      await broken.close();
+    }
+  });
+
+  it('exits 2 naming the file, line and field for a typo in the profile', async () => {
+    const file = join(work, 'typo.yaml');
+    writeFileSync(file, `name: typo\nissuer:\n  url: ${issuer.url}\n  capabilites: [introspection]\n`);
+    const run = await runCli(['conform', '--target', file, '--out', join(work, 'reports-typo')]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`${file}:4:3`);
+    expect(run.stderr).toContain("field 'issuer.capabilites' is not a known field");
+  });
+
+  it('exits 2 naming the variable when a secret is not in the environment', async () => {
+    const { TP_SECONDARY_SECRET: _left, ...partial } = env;
+    const run = await runCli(['conform', '--target', profileFile, '--out', join(work, 'reports-env')], partial);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`${profileFile}:6:`);
+    expect(run.stderr).toContain("field 'issuer.clients.secondary.secret'");
+    expect(run.stderr).toContain('${TP_SECONDARY_SECRET}, which is not set');
+  });
+
+  it('exits 2 for an unknown suite or check', async () => {
+    const suite = await runCli(['conform', '--suites', 'nope']);
+    expect(suite.code).toBe(2);
+    expect(suite.stderr).toMatch(/unknown suite 'nope'; suites: discovery, jwks/);
+    const check = await runCli(['conform', '--checks', 'jwks.nope']);
+    expect(check.code).toBe(2);
+  });
+
+  it('exits 3 naming the URL when the issuer is unreachable', async () => {
+    const file = join(work, 'down.yaml');
+    writeFileSync(file, 'name: down\nissuer:\n  url: http://127.0.0.1:9\n');
+    const run = await runCli(['conform', '--target', file, '--out', join(work, 'reports-down')]);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain('http://127.0.0.1:9 is unreachable');
+    expect(run.stderr).toMatch(/fix: /);
+  });
+
+  it('exits 0 against the embedded reference stack and stops what it started', async () => {
+    const run = await runCli(['conform', '--out', join(work, 'reports-embedded')]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/starting the reference issuer on http:\/\/127\.0\.0\.1:(\d+)/);
+    const port = /127\.0\.0\.1:(\d+)/.exec(run.stdout)![1];
+    await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow();
+  });
+
+  it('lists suites and checks with their clauses', async () => {
+    const run = await runCli(['list']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/K05 jwks\.rotation\s+MUST/);
+    expect(run.stdout).toMatch(/RFC8414-3\.3/);
+  });
+});

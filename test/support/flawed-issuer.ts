@@ -1,0 +1,124 @@
+/**
+ * A deliberately broken issuer: the real reference issuer behind a small proxy that applies one
+ * flaw to its answers (rewrites discovery, the JWKS, a status). Checks are proven against it:
+ * the correct reference passes, each flaw makes exactly the check that guards it fail.
+ */
+import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
+import { type ProfileInput, profileSchema } from '../../harness/profile/schema.ts';
+import type { IssuerConfigInput } from '../../harness/reference/issuer/config.ts';
+import type { Target } from '../../harness/runner/target.ts';
+import { startTestIssuer, type TestIssuer } from './issuer.ts';
+
+export interface Flaw {
+  /** Which answers to alter: a path (exact) or a test on the path. */
+  path: string | ((path: string) => boolean);
+  /** Changes a JSON body; return undefined to leave it. */
+  json?: (body: Record<string, unknown>) => unknown;
+  /** Replaces the status (and body) entirely. */
+  status?: number;
+}
+
+export interface FlawedIssuer {
+  url: string;
+  issuer: TestIssuer;
+  /** A target profile for the primary/secondary clients and key rotation through the proxy. */
+  target(extra?: Partial<ProfileInput>): Target;
+  close(): Promise<void>;
+}
+
+function listen(server: Server): Promise<number> {
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)));
+}
+
+function readBody(message: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    message.on('data', (chunk: Buffer) => chunks.push(chunk));
+    message.on('end', () => resolve(Buffer.concat(chunks)));
+    message.on('error', reject);
+  });
+}
+
+export interface FlawedIssuerOptions {
+  /** Sees every JSON answer the proxy passes on (tests collect issued tokens with it). */
+  observe?: (path: string, body: unknown) => void;
+}
+
+export async function startFlawedIssuer(
+  flaws: Flaw[] = [],
+  overrides: Partial<IssuerConfigInput> = {},
+  options: FlawedIssuerOptions = {},
+): Promise<FlawedIssuer> {
+  let upstreamPort = 0;
+  const server = createServer(async (req, res) => {
+    const body = await readBody(req);
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const flaw = flaws.find((candidate) => (typeof candidate.path === 'string' ? candidate.path === path : candidate.path(path)));
+    if (flaw?.status) {
+      res.writeHead(flaw.status, { 'content-type': 'text/plain' }).end('flawed');
+      return;
+    }
+    const upstream = httpRequest(
+      {
+        host: '127.0.0.1',
+        port: upstreamPort,
+        method: req.method,
+        path: req.url,
+        headers: { ...req.headers, 'content-length': String(body.length) },
+      },
+      async (answer) => {
+        let payload = await readBody(answer);
+        const headers = { ...answer.headers };
+        if (options.observe && /json/.test(String(answer.headers['content-type']))) {
+          try {
+            options.observe(path, JSON.parse(payload.toString('utf8')));
+          } catch {
+            // not JSON after all: nothing to observe
+          }
+        }
+        if (flaw?.json && /json/.test(String(answer.headers['content-type']))) {
+          const changed = flaw.json(JSON.parse(payload.toString('utf8')) as Record<string, unknown>);
+          if (changed !== undefined) payload = Buffer.from(JSON.stringify(changed));
+          headers['content-length'] = String(payload.length);
+        }
+        res.writeHead(answer.statusCode ?? 502, headers).end(payload);
+      },
+    );
+    upstream.on('error', () => res.writeHead(502).end());
+    upstream.end(body);
+  });
+  const port = await listen(server);
+  const url = `http://127.0.0.1:${port}`;
+  const issuer = await startTestIssuer({ issuer: url, ...overrides });
+  upstreamPort = issuer.issuer.port;
+  return {
+    url,
+    issuer,
+    target(extra = {}) {
+      const profile = profileSchema.parse({
+        name: 'flawed issuer',
+        issuer: {
+          url,
+          clients: {
+            primary: { id: 'primary', secret: issuer.secrets.primary },
+            secondary: { id: 'secondary', secret: issuer.secrets.secondary },
+          },
+          admin: {
+            rotateKeys: {
+              url: `${url}/admin/keys/rotate`,
+              headers: { authorization: `Bearer ${issuer.secrets.admin}`, 'content-type': 'application/json' },
+              body: '{"activateAfterSeconds":0}',
+            },
+          },
+        },
+        ...extra,
+      });
+      return { name: profile.name, profile, baseDir: process.cwd() };
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await issuer.close();
+    },
+  };
+}
