@@ -1,0 +1,134 @@
+/**
+ * The target profile (DESIGN.md "Target profiles"): what system is under test and how to reach,
+ * start and log into it. Secrets come from ${ENV_VAR} interpolation, never from the file.
+ * `npm run schema` writes the JSON Schema of this (profile.schema.json) for editors.
+ */
+import { z } from 'zod';
+import { parseDurationMs } from '../lib/duration.ts';
+
+const duration = z
+  .union([z.string(), z.number()])
+  .transform((value, ctx) => {
+    const ms = parseDurationMs(value);
+    if (ms === undefined) {
+      ctx.addIssue({ code: 'custom', message: `'${value}' is not a duration (use e.g. 5s, 300ms, 2m)` });
+      return z.NEVER;
+    }
+    return ms;
+  })
+  .describe('a duration: 5s, 300ms, 2m, or a number of seconds');
+
+const httpUrl = z.url({ protocol: /^https?$/ }).describe('an http(s) URL');
+
+export const launchSchema = z
+  .strictObject({
+    command: z
+      .array(z.string().min(1))
+      .min(1)
+      .describe('argv of the process to start; {{testIssuer.url}}-style placeholders allowed'),
+    env: z.record(z.string(), z.string()).default({}).describe('extra environment (placeholders allowed)'),
+    cwd: z.string().optional().describe('working directory, relative to the profile file'),
+    ready: httpUrl.describe('polled until it answers 2xx: then the target is ready'),
+    readyTimeout: duration.default(30_000).describe('how long to wait for ready'),
+  })
+  .describe('the harness starts this process before the run and stops it (and its children) after');
+
+export const capabilities = [
+  'refresh_rotation',
+  'revocation',
+  'introspection',
+  'token_exchange',
+  'dpop',
+  'private_key_jwt',
+  'opaque_tokens',
+] as const;
+export type Capability = (typeof capabilities)[number];
+
+const clientSchema = z.strictObject({
+  id: z.string().min(1),
+  secret: z.string().min(1).optional().describe('use ${ENV_VAR}; never write a secret into the file'),
+  auth: z.enum(['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none']).default('client_secret_basic'),
+  privateKeyFile: z.string().optional().describe('PEM private key for private_key_jwt, relative to the profile file'),
+  scopes: z.array(z.string()).default([]),
+  redirectUri: z.url().optional().describe('overrides login.redirectUri for this client'),
+});
+
+const loginStep = z.union([
+  z.strictObject({ fill: z.string().min(1).describe('CSS selector'), value: z.string() }),
+  z.strictObject({ click: z.string().min(1).describe('CSS selector') }),
+  z.strictObject({ waitFor: z.string().min(1).describe('CSS selector') }),
+]);
+
+export const profileSchema = z.strictObject({
+  $schema: z.string().optional(),
+  name: z.string().min(1).describe('shown in reports'),
+  issuer: z
+    .strictObject({
+      url: httpUrl.describe('the issuer identifier; discovery is derived from it'),
+      launch: launchSchema.optional(),
+      clients: z
+        .strictObject({
+          primary: clientSchema,
+          secondary: clientSchema.optional().describe('a second client, for cross-client checks'),
+        })
+        .optional(),
+      login: z
+        .strictObject({
+          redirectUri: z.url(),
+          steps: z.array(loginStep).min(1),
+          /** Username shown in reports; the steps carry the actual values. */
+          user: z.string().optional(),
+        })
+        .optional()
+        .describe('browser steps for authorization_code + PKCE'),
+      capabilities: z
+        .array(z.enum(capabilities))
+        .optional()
+        .describe('what the issuer supports; detected from discovery when absent'),
+      profile: z.enum(['rfc9700', 'fapi2']).default('rfc9700').describe('which refresh-rotation semantics apply'),
+      admin: z
+        .strictObject({
+          rotateKeys: z
+            .strictObject({
+              url: httpUrl,
+              method: z.enum(['POST', 'PUT']).default('POST'),
+              headers: z.record(z.string(), z.string()).default({}),
+              body: z.string().optional(),
+            })
+            .optional()
+            .describe('a request that makes the issuer rotate its signing key (K05)'),
+        })
+        .optional(),
+    })
+    .optional(),
+  resourceServer: z
+    .strictObject({
+      url: httpUrl.describe('a protected URL'),
+      replicas: z.array(httpUrl).optional().describe('every replica to check for revocation propagation'),
+      audience: z.string().min(1),
+      scope: z.string().optional().describe('a scope the protected URL requires'),
+      trusts: z.enum(['harness', 'issuer']).default('harness'),
+      launch: launchSchema.optional(),
+    })
+    .optional(),
+  slo: z
+    .strictObject({
+      revocationPropagation: duration.optional(),
+      issuanceP95: duration.optional(),
+      introspectionP95: duration.optional(),
+      validationP95: duration.optional(),
+      availability: z.number().min(0).max(1).optional().describe('fraction of requests that must succeed, e.g. 0.999'),
+    })
+    .default({}),
+  timeouts: z
+    .strictObject({
+      check: duration.default(30_000).describe('per-check time limit'),
+      request: duration.default(10_000).describe('per-HTTP-request time limit'),
+    })
+    .prefault({}),
+});
+
+export type Profile = z.output<typeof profileSchema>;
+export type ProfileInput = z.input<typeof profileSchema>;
+export type ClientProfile = z.output<typeof clientSchema>;
+export type LaunchSpec = z.output<typeof launchSchema>;
