@@ -22,6 +22,7 @@ import { runFailed } from '../runner/model.ts';
 import { Redactor } from '../runner/redactor.ts';
 import { runChecks, selectChecks } from '../runner/run.ts';
 import type { Target } from '../runner/target.ts';
+import { type RunningTestIssuer, startHarnessIssuer } from '../test-issuer/server.ts';
 
 export interface ConformOptions {
   target?: string;
@@ -54,18 +55,32 @@ async function conformRun(options: ConformOptions, print: (line: string) => void
 
   const redactor = new Redactor();
   const processes: LaunchedProcess[] = [];
+  let harnessIssuer: RunningTestIssuer | undefined;
   try {
     let target: Target;
     if (loaded) {
       target = { name: loaded.profile.name, profile: loaded.profile, baseDir: loaded.baseDir, file: loaded.file };
       registerProfileSecrets(redactor, loaded.profile);
+      const resourceServer = loaded.profile.resourceServer;
+      if (resourceServer?.trusts === 'harness') {
+        // Started before the targets: a launched resource server is pointed at it.
+        harnessIssuer = await startHarnessIssuer({
+          audience: resourceServer.audience,
+          ...(resourceServer.scope && { scope: resourceServer.scope }),
+        });
+        target.testIssuer = harnessIssuer;
+        print(`harness test issuer at ${harnessIssuer.url}`);
+      }
+      const placeholders: Record<string, string> = {
+        runDir,
+        ...(harnessIssuer && {
+          'testIssuer.url': harnessIssuer.url,
+          'testIssuer.jwksUri': harnessIssuer.jwksUri,
+          'testIssuer.discoveryUri': harnessIssuer.discoveryUri,
+        }),
+      };
       processes.push(
-        ...(await launchProfileTargets(loaded.profile, {
-          baseDir: loaded.baseDir,
-          workDir,
-          placeholders: { runDir },
-          log: print,
-        })),
+        ...(await launchProfileTargets(loaded.profile, { baseDir: loaded.baseDir, workDir, placeholders, log: print })),
       );
     } else {
       const stack = await startEmbedded({ workDir, log: print });
@@ -101,5 +116,6 @@ async function conformRun(options: ConformOptions, print: (line: string) => void
     return runFailed(result) ? ExitCode.findings : ExitCode.ok;
   } finally {
     await Promise.all(processes.map((process) => process.stop()));
+    await harnessIssuer?.close();
   }
 }

@@ -3,6 +3,7 @@ import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError } from '../lib/errors.ts';
+import type { RunningTestIssuer } from '../test-issuer/server.ts';
 import type { ClientAuth } from '../oauth/client.ts';
 import type { ClientProfile, Profile } from '../profile/schema.ts';
 
@@ -13,6 +14,8 @@ export interface Target {
   baseDir: string;
   /** The profile file, when there is one (for error messages). */
   file?: string;
+  /** The harness test issuer, running when the resource server trusts the harness. */
+  testIssuer?: RunningTestIssuer;
 }
 
 /** The client authentication a check uses for a profile client; private keys are read from their files. */

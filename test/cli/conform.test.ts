@@ -7,6 +7,7 @@ import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../harness/env/free-port.ts';
 import { repoRoot } from '../../harness/tools/paths.ts';
 import { type FlawedIssuer, startFlawedIssuer } from '../support/flawed-issuer.ts';
 
@@ -109,6 +110,43 @@ issuer:
     }
     // The evidence still shows what was exchanged, in redacted form.
     expect(readFileSync(join(runDir, 'report.json'), 'utf8')).toMatch(/signature redacted|redacted/);
+  });
+
+  it('starts the harness test issuer and hands its URLs to a launched resource server', async () => {
+    const port = await freePort();
+    const script = join(work, 'rs.cjs');
+    writeFileSync(
+      script,
+      `const http = require('node:http');
+fetch(process.env.ISSUER + '/.well-known/openid-configuration').then((r) => r.json()).then((meta) => {
+  console.log('trusting ' + meta.issuer + ' jwks ' + process.env.JWKS_URI);
+  http.createServer((req, res) => res.end('ok')).listen(${port}, '127.0.0.1');
+});`,
+    );
+    const file = join(work, 'with-rs.yaml');
+    writeFileSync(
+      file,
+      `name: with rs
+issuer:
+  url: ${issuer.url}
+resourceServer:
+  url: http://127.0.0.1:${port}/protected
+  audience: api://test
+  launch:
+    command: [${JSON.stringify(process.execPath)}, rs.cjs]
+    env: { ISSUER: "{{testIssuer.url}}", JWKS_URI: "{{testIssuer.jwksUri}}" }
+    ready: http://127.0.0.1:${port}/health
+`,
+    );
+    const out = join(work, 'reports-rs');
+    const run = await runCli(['conform', '--target', file, '--suites', 'discovery', '--out', out]);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const testIssuerUrl = /harness test issuer at (http:\/\/127\.0\.0\.1:\d+)/.exec(run.stdout)![1]!;
+    const log = readFileSync(join(out, 'latest', 'logs', 'resourceServer.log'), 'utf8');
+    expect(log).toContain(`trusting ${testIssuerUrl} jwks ${testIssuerUrl}/jwks`);
+    // Stopped with the run: nothing listens on the resource server's port any more.
+    await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow();
   });
 
   it('exits 1 when a MUST check fails', async () => {
