@@ -11,13 +11,7 @@ import { type LaunchedProcess, stopLaunchedOnInterrupt } from '../env/launch.ts'
 import { launchProfileTargets, preflight, registerProfileSecrets } from '../env/prepare.ts';
 import { ExitCode } from '../lib/errors.ts';
 import { loadProfile } from '../profile/load.ts';
-import { consoleReporter } from '../reporting/console.ts';
-import { htmlReporter } from '../reporting/html.ts';
-import { jsonReporter } from '../reporting/json.ts';
-import { junitReporter } from '../reporting/junit.ts';
-import { markdownReporter } from '../reporting/markdown.ts';
-import { prometheusReporter } from '../reporting/prometheus.ts';
-import { writeReports } from '../reporting/write-run.ts';
+import { standardReporters, writeReports } from '../reporting/index.ts';
 import { runFailed } from '../runner/model.ts';
 import { Redactor } from '../runner/redactor.ts';
 import { runChecks, selectChecks } from '../runner/run.ts';
@@ -103,14 +97,7 @@ async function conformRun(options: ConformOptions, print: (line: string) => void
       startedAt: new Date().toISOString(),
       suites,
     };
-    const reporters = [
-      consoleReporter(),
-      jsonReporter(),
-      junitReporter(),
-      markdownReporter(),
-      htmlReporter(),
-      prometheusReporter(options.pushgateway ? { pushgateway: options.pushgateway } : {}),
-    ];
+    const reporters = standardReporters(options.pushgateway ? { prometheus: { pushgateway: options.pushgateway } } : {});
     const result = await runChecks({ target, checks, reporters, meta, redactor });
     await writeReports(result, reporters, reportsBase);
     return runFailed(result) ? ExitCode.findings : ExitCode.ok;

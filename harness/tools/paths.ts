@@ -40,6 +40,8 @@ export async function findTool(tool: ToolName): Promise<string | undefined> {
       return (await isExecutable(chromiumPath)) ? chromiumPath : undefined;
     case 'faketime':
       return findOnPath('faketime');
+    case 'xmllint':
+      return findOnPath('xmllint');
   }
 }
 

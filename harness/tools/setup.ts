@@ -222,17 +222,18 @@ async function inspect(): Promise<Inspection> {
     const path = await findTool(tool);
     return path === undefined ? undefined : ((await reportedVersion(tool, path)) ?? 'unknown');
   };
-  const [k6, toxiproxy, chromium, faketime, go, aptGet] = await Promise.all([
+  const [k6, toxiproxy, chromium, faketime, xmllint, go, aptGet] = await Promise.all([
     versionAt('k6'),
     versionAt('toxiproxy'),
     versionAt('chromium'),
     versionAt('faketime'),
+    versionAt('xmllint'),
     run('go', ['version'], { timeoutMs: 30_000 }),
     findOnPath('apt-get'),
   ]);
   return {
     goTools: { k6, toxiproxy },
-    systemTools: { chromium, faketime },
+    systemTools: { chromium, faketime, xmllint },
     goVersion: go.ok ? go.output : undefined,
     isRoot: process.getuid?.() === 0,
     hasAptGet: aptGet !== undefined,

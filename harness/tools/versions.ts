@@ -5,7 +5,7 @@
  */
 
 export type GoToolName = 'k6' | 'toxiproxy';
-export type SystemToolName = 'chromium' | 'faketime';
+export type SystemToolName = 'chromium' | 'faketime' | 'xmllint';
 export type ToolName = GoToolName | SystemToolName;
 
 export interface GoToolPin {
@@ -48,6 +48,8 @@ export const goToolNames = Object.keys(goTools) as GoToolName[];
 export const systemTools: Record<SystemToolName, { aptPackage: string; versionArgs: readonly string[] }> = {
   chromium: { aptPackage: 'chromium', versionArgs: ['--version'] },
   faketime: { aptPackage: 'faketime', versionArgs: ['--version'] },
+  // Validates junit.xml against the JUnit schema in the tests.
+  xmllint: { aptPackage: 'libxml2-utils', versionArgs: ['--version'] },
 };
 
 export const systemToolNames = Object.keys(systemTools) as SystemToolName[];
@@ -57,6 +59,7 @@ const versionPatterns: Record<ToolName, RegExp> = {
   toxiproxy: /^toxiproxy-server version v?(\S+)/m, // toxiproxy-server version 2.12.0
   chromium: /^Chromium (\d[\d.]*)/m, // Chromium 156.0.8078.79 built on Debian GNU/Linux 12
   faketime: /^\S*faketime: Version (\d[\d.]*)/m, // /usr/bin/faketime: Version 0.9.10 (it prints argv[0])
+  xmllint: /^xmllint: using libxml version (\d+)/m, // xmllint: using libxml version 20914
 };
 
 /**

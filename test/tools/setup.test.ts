@@ -54,7 +54,7 @@ describe('Go version', () => {
 describe('planSetup', () => {
   const ready: Inspection = {
     goTools: { k6: goTools.k6.version, toxiproxy: goTools.toxiproxy.version },
-    systemTools: { chromium: '156.0.8078.79', faketime: '0.9.10' },
+    systemTools: { chromium: '156.0.8078.79', faketime: '0.9.10', xmllint: '20914' },
     goVersion: 'go version go1.26.8 linux/amd64',
     isRoot: false,
     hasAptGet: true,
@@ -94,9 +94,9 @@ describe('planSetup', () => {
     const plan = planSetup({
       ...ready,
       isRoot: true,
-      systemTools: { chromium: undefined, faketime: undefined },
+      systemTools: { chromium: undefined, faketime: undefined, xmllint: undefined },
     });
-    expect(plan.aptPackages).toEqual(['chromium', 'faketime']);
+    expect(plan.aptPackages).toEqual(['chromium', 'faketime', 'libxml2-utils']);
     expect(plan.problems).toEqual([]);
   });
 
@@ -114,7 +114,7 @@ describe('planSetup', () => {
     const plan = planSetup({
       ...ready,
       goTools: { k6: undefined, toxiproxy: undefined },
-      systemTools: { chromium: undefined, faketime: '0.9.10' },
+      systemTools: { chromium: undefined, faketime: '0.9.10', xmllint: '20914' },
       goVersion: undefined,
       isRoot: true,
       hasAptGet: false,
@@ -149,6 +149,7 @@ describe('runSetup on this machine', () => {
       ['toxiproxy', 'present'],
       ['chromium', 'present'],
       ['faketime', 'present'],
+      ['xmllint', 'present'],
     ]);
     expect(lines).toHaveLength(1);
     expect(second.tools.find((t) => t.tool === 'k6')).toMatchObject({

@@ -1,0 +1,103 @@
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { niceStep, outcomeDonut, timelineChart } from '../../harness/reporting/html/charts.ts';
+import { htmlData, renderHtmlReport } from '../../harness/reporting/html.ts';
+import { fixtureRunResult } from '../fixtures/run-result.ts';
+
+const sha256 = (text: string) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
+
+function inline(html: string, tag: 'style' | 'script') {
+  return [...html.matchAll(new RegExp(`<${tag}([^>]*)>([\\s\\S]*?)</${tag}>`, 'g'))].map((match) => ({
+    attributes: match[1] ?? '',
+    content: match[2] ?? '',
+  }));
+}
+
+describe('index.html (as text)', () => {
+  it('is one self-contained document: no external resource of any kind', () => {
+    const html = renderHtmlReport(fixtureRunResult());
+    expect(html).not.toMatch(/\bsrc\s*=/i);
+    expect(html).not.toMatch(/@import|url\(\s*['"]?(?!#)/i);
+    expect([...html.matchAll(/<link\b[^>]*>/g)].map((match) => match[0])).toEqual(['<link rel="icon" href="data:,">']);
+    // Outside the embedded data, the only absolute URLs are none at all (spec links are built from the data).
+    const markup = html.replace(/<script type="application\/json"[\s\S]*?<\/script>/, '');
+    expect(markup).not.toMatch(/https?:\/\/(?!127\.0\.0\.1)/);
+  });
+
+  it('forbids every fetch with a CSP that allows exactly its inline style and script', () => {
+    const html = renderHtmlReport(fixtureRunResult());
+    const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html)?.[1]?.replace(/&#39;/g, "'");
+    const [style] = inline(html, 'style');
+    const scripts = inline(html, 'script');
+    const code = scripts.find((script) => script.attributes === '');
+    expect(csp).toBe(
+      `default-src 'none'; style-src ${sha256(style!.content)}; script-src ${sha256(code!.content)}; img-src data:; base-uri 'none'; form-action 'none'`,
+    );
+  });
+
+  it('embeds the data as JSON that no value can break out of', () => {
+    const result = fixtureRunResult();
+    result.checks[0]!.reason = '</script><script>alert(1)</script><!-- <script>';
+    const html = renderHtmlReport(result);
+    expect(html.match(/<script/g)).toHaveLength(2);
+    expect(html.match(/<\/script>/g)).toHaveLength(2);
+    const [data] = inline(html, 'script').filter((script) => script.attributes.includes('application/json'));
+    expect(data!.content).not.toContain('<');
+    expect(JSON.parse(data!.content)).toEqual(JSON.parse(JSON.stringify(htmlData(result))));
+  });
+
+  it('resolves spec clauses to links in the data, leaving unknown clauses unlinked', () => {
+    const checks = htmlData(fixtureRunResult()).checks;
+    expect(checks.find((check) => check.id === 'refresh.family-access-tokens')?.spec).toEqual([
+      { clause: 'RFC9700-4.14.2', url: 'https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2' },
+      { clause: 'CATALOG-R07', url: null },
+    ]);
+  });
+
+  it('escapes run metadata shown in the markup', () => {
+    const result = fixtureRunResult();
+    result.target.name = '<img onerror=alert(1)> & co';
+    result.command = 'tokenproof run --target "<x>"';
+    const html = renderHtmlReport(result);
+    expect(html).toContain('<h1>&lt;img onerror=alert(1)&gt; &amp; co</h1>');
+    expect(html).toContain('tokenproof run --target &quot;&lt;x&gt;&quot;');
+    expect(html).not.toContain('<img');
+  });
+
+  it('leaves the timeline out when the run has none', () => {
+    const result = fixtureRunResult();
+    delete result.timeline;
+    const html = renderHtmlReport(result);
+    expect(html).not.toContain('id="timeline"');
+    expect(html).not.toContain('<svg class="timeline"');
+  });
+});
+
+describe('charts', () => {
+  it('draws one donut segment per present outcome', () => {
+    const svg = outcomeDonut({ pass: 3, fail: 1, warn: 0, skip: 0, error: 0 });
+    expect(svg.match(/class="seg o-/g)).toHaveLength(2);
+    expect(svg).toContain('stroke-dasharray="75 25"');
+    expect(svg).toContain('stroke-dasharray="25 75"');
+  });
+
+  it('shades every fault window over its time span', () => {
+    const timeline = fixtureRunResult().timeline!;
+    const svg = timelineChart(timeline.series[0]!, timeline, 0);
+    const faults = [...svg.matchAll(/<rect x="([\d.]+)" y="26" width="([\d.]+)" height="158" class="fault-fill"\/>/g)];
+    // 60 s over 578 px of plot starting at x=48: 20–30 s and 40–48 s.
+    expect(faults.map((match) => [Number(match[1]), Number(match[2])])).toEqual([
+      [48 + 578 / 3, 578 / 6].map((value) => Math.round(value * 10) / 10),
+      [48 + (578 * 2) / 3, (578 * 8) / 60].map((value) => Math.round(value * 10) / 10),
+    ]);
+    expect(svg).toContain('>issuer outage</text>');
+    expect(svg).toMatch(/<path d="M48,[\d.]+ L/);
+  });
+
+  it('picks round axis steps', () => {
+    expect(niceStep(1800, 4)).toBe(500);
+    expect(niceStep(60_000, 8)).toBe(10_000);
+    expect(niceStep(7, 4)).toBe(2);
+    expect(niceStep(0, 4)).toBe(1);
+  });
+});
