@@ -3,7 +3,7 @@
  * file, and redaction (no token or secret the run used appears in any report, log or output).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -147,6 +147,47 @@ resourceServer:
     expect(log).toContain(`trusting ${testIssuerUrl} jwks ${testIssuerUrl}/jwks`);
     // Stopped with the run: nothing listens on the resource server's port any more.
     await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow();
+  });
+
+  it('stops launched processes when interrupted with Ctrl-C', async () => {
+    const pidFile = join(work, 'slow.pid');
+    const file = join(work, 'slow.yaml');
+    // A target that never becomes ready, so the run is still waiting when Ctrl-C arrives.
+    writeFileSync(
+      file,
+      `name: slow
+issuer:
+  url: http://127.0.0.1:9
+  launch:
+    command: [${JSON.stringify(process.execPath)}, -e, "require('node:fs').writeFileSync(process.env.PID_FILE, String(process.pid)); setInterval(() => {}, 1000)"]
+    env: { PID_FILE: ${JSON.stringify(pidFile)} }
+    ready: http://127.0.0.1:9/never
+    readyTimeout: 60s
+`,
+    );
+    const child = spawn(process.execPath, [cli, 'conform', '--target', file, '--out', join(work, 'reports-int')], {
+      cwd: repoRoot,
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const deadline = Date.now() + 15_000;
+    while (!existsSync(pidFile) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    const launchedPid = Number(readFileSync(pidFile, 'utf8'));
+    child.kill('SIGINT');
+    expect(await closed).toBe(130);
+    expect(stderr).toMatch(/interrupted, stopping launched processes/);
+    const gone = Date.now() + 5000;
+    let alive = true;
+    while (alive && Date.now() < gone) {
+      try {
+        process.kill(launchedPid, 0);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      } catch {
+        alive = false;
+      }
+    }
+    expect(alive).toBe(false);
   });
 
   it('exits 1 when a MUST check fails', async () => {
