@@ -5,11 +5,12 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { allSuites } from '../../suites/index.ts';
-import { ExitCode, TokenproofError } from '../lib/errors.ts';
+import { ExitCode, TokenproofError, UsageError } from '../lib/errors.ts';
 import { formatCatalog } from '../runner/list.ts';
 import { runSetup } from '../tools/setup.ts';
 import { conform } from './conform.ts';
 import { serveIssuer } from './serve.ts';
+import { serveResourceServer } from './serve-resource-server.ts';
 
 const version = '0.1.0';
 
@@ -20,6 +21,16 @@ const list = (value: string) =>
     .split(',')
     .map((item) => item.trim())
     .filter(Boolean);
+
+interface ServeFlags {
+  port?: number;
+  host?: string;
+  config?: string;
+  issuer?: string;
+  audience?: string;
+  scope?: string;
+  jwksUri?: string;
+}
 
 interface ConformFlags {
   target?: string;
@@ -76,12 +87,30 @@ export function buildProgram(): Command {
   program
     .command('serve')
     .description('run one reference server in the foreground until Ctrl-C')
-    .addArgument(new Command().createArgument('<server>', 'which server').choices(['issuer']))
+    .addArgument(new Command().createArgument('<server>', 'which server').choices(['issuer', 'resource-server']))
     .option('--port <n>', 'listen port (default: a free port)', portNumber)
     .option('--host <address>', 'listen address', '127.0.0.1')
-    .addOption(new Option('--config <file>', 'YAML configuration (clients, users, keys, TTLs, modes)'))
-    .action(async (_server: string, options: { port?: number; host?: string; config?: string }) => {
-      await serveIssuer(options, print);
+    .addOption(
+      new Option(
+        '--config <file>',
+        'YAML configuration (issuer: clients, users, keys, TTLs, modes; resource server: issuer, audience, caches, policies)',
+      ),
+    )
+    .option('--issuer <url>', 'resource-server: the issuer it trusts (discovery, JWKS)')
+    .option('--audience <aud>', 'resource-server: its audience')
+    .option('--scope <scopes>', 'resource-server: scope every protected route requires (space or comma separated)')
+    .option('--jwks-uri <url>', 'resource-server: JWKS URL instead of the one from discovery')
+    .action(async (server: string, options: ServeFlags) => {
+      if (server === 'issuer') {
+        const stray = (['issuer', 'audience', 'scope', 'jwksUri'] as const).filter((flag) => options[flag] !== undefined);
+        if (stray.length)
+          throw new UsageError(
+            `--${stray[0]!.replace('jwksUri', 'jwks-uri')} is an option of serve resource-server, not of serve issuer`,
+          );
+        await serveIssuer(options, print);
+      } else {
+        await serveResourceServer(options, print);
+      }
     });
 
   return program;
