@@ -3,9 +3,9 @@ import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError } from '../lib/errors.ts';
-import type { RunningTestIssuer } from '../test-issuer/server.ts';
 import type { ClientAuth } from '../oauth/client.ts';
 import type { ClientProfile, Profile } from '../profile/schema.ts';
+import type { RunningTestIssuer } from '../test-issuer/server.ts';
 
 export interface Target {
   name: string;

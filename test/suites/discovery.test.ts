@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type Flaw, type FlawedIssuer, startFlawedIssuer } from '../support/flawed-issuer.ts';
 import { outcomeOf, runSelected } from '../support/run-checks.ts';
 
-const wellKnown = '/.well-known/openid-configuration';
+const _wellKnown = '/.well-known/openid-configuration';
 let running: FlawedIssuer | undefined;
 afterEach(async () => {
   await running?.close();

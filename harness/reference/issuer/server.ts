@@ -8,7 +8,7 @@ import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { createClock } from '../../lib/clock.ts';
 import { OAuthError } from '../../oauth/oauth-error.ts';
 import { ReplayCache } from '../../oauth/replay-cache.ts';
-import { type IssuerConfig, type IssuerConfigInput, parseIssuerConfig } from './config.ts';
+import { type IssuerConfigInput, parseIssuerConfig } from './config.ts';
 import { type IssuerContext, paths } from './context.ts';
 import { RevocationEvents } from './events.ts';
 import { KeyStore } from './keys.ts';
