@@ -5,12 +5,14 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { allSuites } from '../../suites/index.ts';
+import { setupContainers } from '../env/containers/setup.ts';
 import { ExitCode, TokenproofError, UsageError } from '../lib/errors.ts';
 import { formatCatalog } from '../runner/list.ts';
 import { runSetup } from '../tools/setup.ts';
 import { conform } from './conform.ts';
 import { serveIssuer } from './serve.ts';
 import { serveResourceServer } from './serve-resource-server.ts';
+import { up } from './up.ts';
 
 const version = '0.1.0';
 
@@ -57,8 +59,11 @@ export function buildProgram(): Command {
     .command('setup')
     .description('install or verify the external tools: k6 and toxiproxy (go install, pinned), chromium and faketime (apt)')
     .option('--quiet', 'print only what was installed')
-    .action(async (options: { quiet?: boolean }) => {
+    .option('--containers', 'also: a running Docker engine, Compose, and the container images (built from local binaries)')
+    .action(async (options: { quiet?: boolean; containers?: boolean }) => {
       await runSetup({ quiet: options.quiet ?? false, log: print });
+      // After runSetup: the images are built from the pinned binaries it installs.
+      if (options.containers) await setupContainers({ log: print });
     });
 
   const conformCommand = (name: string, description: string) => {
@@ -76,6 +81,13 @@ export function buildProgram(): Command {
   };
   conformCommand('conform', 'run the conformance suites against a target and write the reports');
   conformCommand('run', 'the main job: everything tokenproof can check against the target (today: the conformance suites)');
+
+  program
+    .command('up')
+    .description('start the embedded reference stack (issuer, resource server, test issuer), print its URLs, run until Ctrl-C')
+    .action(async () => {
+      await up(print);
+    });
 
   program
     .command('list')

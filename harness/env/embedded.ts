@@ -1,6 +1,6 @@
 /**
- * The embedded environment: the reference stack as local processes on 127.0.0.1 with free
- * ports. Secrets are generated per start and reach the processes only through their
+ * The embedded environment: the reference stack (issuer, and a resource server that trusts
+ * it) as local processes on 127.0.0.1 with free ports. Secrets are generated per start and reach the processes only through their
  * environment (the config file on disk holds ${ENV} references), and the checks through an
  * in-memory profile.
  */
@@ -17,6 +17,8 @@ import { type LaunchedProcess, launch } from './launch.ts';
 const cliMain = join(repoRoot, 'harness', 'cli', 'main.ts');
 const redirectUri = 'http://127.0.0.1:9499/callback';
 const tokenExchange = 'urn:ietf:params:oauth:grant-type:token-exchange';
+/** The reference resource server's audience: tokens for it are requested with resource=api://reference. */
+export const audience = 'api://reference';
 
 export interface EmbeddedStack {
   profile: Profile;
@@ -93,6 +95,35 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
     logFile: join(options.workDir, 'issuer.log'),
   });
   const processes = [issuer];
+  const rsPort = await freePort();
+  const rsUrl = `http://127.0.0.1:${rsPort}`;
+  options.log?.(`starting the reference resource server on ${rsUrl}`);
+  try {
+    processes.push(
+      await launch({
+        name: 'reference resource server',
+        command: [
+          process.execPath,
+          cliMain,
+          'serve',
+          'resource-server',
+          '--port',
+          String(rsPort),
+          '--issuer',
+          issuerUrl,
+          '--audience',
+          audience,
+        ],
+        env: {},
+        ready: `${rsUrl}/health`,
+        readyTimeoutMs: 30_000,
+        logFile: join(options.workDir, 'resource-server.log'),
+      }),
+    );
+  } catch (error) {
+    await issuer.stop();
+    throw error;
+  }
   const profile = profileSchema.parse({
     name: 'embedded reference stack',
     issuer: {
@@ -119,14 +150,12 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
         },
       },
     },
+    resourceServer: { url: `${rsUrl}/protected`, audience, trusts: 'issuer' },
   });
   return {
     profile,
     processes,
-    credentials: {
-      ...env,
-      issuer: issuerUrl,
-    },
+    credentials: { ...env, issuer: issuerUrl, resourceServer: rsUrl },
     async stop() {
       await Promise.all(processes.map((process) => process.stop()));
     },

@@ -10,6 +10,8 @@ import { join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { EnvironmentError } from '../lib/errors.ts';
+import { aptGetInstall } from './apt.ts';
+import { type RunOptions, runCommand, tail } from './command.ts';
 import { findOnPath, findTool, repoRoot, toolPath, toolsBinDir, toolsDir } from './paths.ts';
 import {
   type GoToolName,
@@ -68,7 +70,7 @@ export interface SetupOutput {
   done: (line: string) => void;
 }
 
-const execFileAsync = promisify(execFile);
+const _execFileAsync = promisify(execFile);
 const binDirForDisplay = relative(repoRoot, toolsBinDir);
 const progressIntervalMs = 30_000;
 
@@ -190,16 +192,7 @@ export async function installGoTool(tool: GoToolName, out: SetupOutput, pin: GoT
 async function aptInstall(packages: string[], out: SetupOutput): Promise<ToolReport[]> {
   const started = performance.now();
   out.progress(`installing ${packages.join(' ')} with apt-get`);
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  for (const args of [['update'], ['install', '-y', ...packages]]) {
-    const result = await run('apt-get', args, { env, timeoutMs: 20 * 60_000 });
-    if (!result.ok) {
-      throw new EnvironmentError(
-        `apt-get ${args.join(' ')} failed:\n${tail(result.output)}`,
-        `fix the apt sources or network, or install by hand: apt-get install -y ${packages.join(' ')}`,
-      );
-    }
-  }
+  await aptGetInstall(packages);
 
   const reports: ToolReport[] = [];
   for (const tool of systemToolNames.filter((t) => packages.includes(systemTools[t].aptPackage))) {
@@ -246,37 +239,13 @@ async function reportedVersion(tool: ToolName, path: string): Promise<string | u
   return result.ok ? parseToolVersion(tool, result.output) : undefined;
 }
 
-async function run(
-  command: string,
-  args: readonly string[],
-  options: { env?: NodeJS.ProcessEnv; timeoutMs: number },
-): Promise<{ ok: boolean; output: string }> {
-  try {
-    const { stdout, stderr } = await execFileAsync(command, args, {
-      cwd: repoRoot,
-      env: options.env ?? process.env,
-      timeout: options.timeoutMs,
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    return { ok: true, output: `${stdout}${stderr}` };
-  } catch (error) {
-    const { stdout = '', stderr = '', message } = error as { stdout?: string; stderr?: string; message: string };
-    return { ok: false, output: `${stdout}${stderr}` || message };
-  }
+async function run(command: string, args: readonly string[], options: RunOptions): Promise<{ ok: boolean; output: string }> {
+  const result = await runCommand(command, args, options);
+  return { ok: result.ok, output: `${result.stdout}${result.stderr}` };
 }
 
 function present(tool: ToolName, version: string, path: string): ToolReport {
   return { tool, version, action: 'present', path };
-}
-
-/** The last lines of a command's output: where go and apt-get put the actual error. */
-function tail(output: string, lines = 15): string {
-  return output
-    .trimEnd()
-    .split('\n')
-    .slice(-lines)
-    .map((line) => `    ${line}`)
-    .join('\n');
 }
 
 /** `3m12s`, `45s`: install times are minutes, so milliseconds would be noise. */

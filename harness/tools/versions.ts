@@ -59,7 +59,7 @@ const versionPatterns: Record<ToolName, RegExp> = {
   toxiproxy: /^toxiproxy-server version v?(\S+)/m, // toxiproxy-server version 2.12.0
   chromium: /^Chromium (\d[\d.]*)/m, // Chromium 156.0.8078.79 built on Debian GNU/Linux 12
   faketime: /^\S*faketime: Version (\d[\d.]*)/m, // /usr/bin/faketime: Version 0.9.10 (it prints argv[0])
-  xmllint: /^xmllint: using libxml version (\d+)/m, // xmllint: using libxml version 20914
+  xmllint: /^\S*xmllint: using libxml version (\d+)/m, // /usr/bin/xmllint: using libxml version 20914 (argv[0])
 };
 
 /**
