@@ -4,19 +4,9 @@
  * `npm run schema` writes the JSON Schema of this (profile.schema.json) for editors.
  */
 import { z } from 'zod';
-import { parseDurationMs } from '../lib/duration.ts';
+import { durationMs } from '../config/duration-schema.ts';
 
-const duration = z
-  .union([z.string(), z.number()])
-  .transform((value, ctx) => {
-    const ms = parseDurationMs(value);
-    if (ms === undefined) {
-      ctx.addIssue({ code: 'custom', message: `'${value}' is not a duration (use e.g. 5s, 300ms, 2m)` });
-      return z.NEVER;
-    }
-    return ms;
-  })
-  .describe('a duration: 5s, 300ms, 2m, or a number of seconds');
+const duration = durationMs;
 
 const httpUrl = z.url({ protocol: /^https?$/ }).describe('an http(s) URL');
 

@@ -3,17 +3,10 @@
  * (`tokenproof serve issuer --config FILE`) or built in code by the embedded environment.
  */
 import { z } from 'zod';
+import { durationMs } from '../../config/duration-schema.ts';
 import { loadYamlFile } from '../../config/yaml-file.ts';
-import { parseDurationMs } from '../../lib/duration.ts';
 
-const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
-  const ms = parseDurationMs(value);
-  if (ms === undefined) {
-    ctx.addIssue({ code: 'custom', message: `'${value}' is not a duration (use e.g. 30s, 5m, 250ms)` });
-    return z.NEVER;
-  }
-  return ms;
-});
+const duration = durationMs;
 
 export const grantTypes = [
   'client_credentials',

@@ -5,18 +5,11 @@
  * in code by the embedded environment and the tests.
  */
 import { z } from 'zod';
+import { durationMs } from '../../config/duration-schema.ts';
 import { loadYamlFile } from '../../config/yaml-file.ts';
-import { parseDurationMs } from '../../lib/duration.ts';
 import { supportedAlgorithms } from './algorithms.ts';
 
-const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
-  const ms = parseDurationMs(value);
-  if (ms === undefined) {
-    ctx.addIssue({ code: 'custom', message: `'${value}' is not a duration (use e.g. 30s, 5m, 250ms)` });
-    return z.NEVER;
-  }
-  return ms;
-});
+const duration = durationMs;
 
 const scopeToken = z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, 'a scope token has no spaces or quotes');
 /** `read write` or `[read, write]`: every listed scope is required. */
