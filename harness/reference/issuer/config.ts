@@ -2,6 +2,7 @@
  * The reference issuer's configuration: clients, users, keys, TTLs and modes. Loaded from YAML
  * (`tokenproof serve issuer --config FILE`) or built in code by the embedded environment.
  */
+import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { durationMs } from '../../config/duration-schema.ts';
 import { loadYamlFile } from '../../config/yaml-file.ts';
@@ -75,6 +76,8 @@ export const issuerConfigSchema = z.strictObject({
   signing: z
     .strictObject({
       alg: z.enum(['RS256', 'PS256', 'ES256', 'EdDSA']).default('RS256'),
+      /** PEM private key to sign with from the start (stable kid across restarts); default: a fresh key per start. */
+      privateKeyFile: z.string().min(1).optional(),
       rotation: z
         .strictObject({
           /** Rotate on a schedule; omit to rotate only through the admin API. */
@@ -126,5 +129,9 @@ export function parseIssuerConfig(input: IssuerConfigInput): IssuerConfig {
  * parse happens in startIssuer.
  */
 export function loadIssuerConfig(file: string): IssuerConfigInput {
-  return loadYamlFile(file, issuerConfigSchema, { raw: true }) as IssuerConfigInput;
+  const config = loadYamlFile(file, issuerConfigSchema, { raw: true }) as IssuerConfigInput;
+  const keyFile = config.signing?.privateKeyFile;
+  // Paths in a config file are relative to the file, not to wherever the issuer was started.
+  if (keyFile) config.signing = { ...config.signing, privateKeyFile: resolve(dirname(file), keyFile) };
+  return config;
 }

@@ -4,7 +4,7 @@
  * before the first token does; the old key stays published until every token it signed has
  * expired. Key ids are RFC 7638 thumbprints, so a kid is never reused for another key.
  */
-import { generateKeyPair, type KeyObject } from 'node:crypto';
+import { createPublicKey, generateKeyPair, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import type { Clock } from '../../lib/clock.ts';
@@ -54,9 +54,10 @@ export class KeyStore {
     this.options = options;
   }
 
-  static async create(options: KeyStoreOptions): Promise<KeyStore> {
+  /** A store whose first key is `initial` (a configured key file) or a fresh one. */
+  static async create(options: KeyStoreOptions, initial?: KeyObject): Promise<KeyStore> {
     const store = new KeyStore(options);
-    await store.rotate({ activateAfterMs: 0 });
+    await store.rotate({ activateAfterMs: 0 }, initial);
     return store;
   }
 
@@ -94,9 +95,11 @@ export class KeyStore {
   }
 
   /** Generates and publishes a new key; the current one retires once the new one is active. */
-  async rotate(options: { activateAfterMs?: number } = {}): Promise<SigningKey> {
+  async rotate(options: { activateAfterMs?: number } = {}, existing?: KeyObject): Promise<SigningKey> {
     const { alg, clock } = this.options;
-    const { privateKey, publicKey } = await generateSigningKey(alg);
+    const { privateKey, publicKey } = existing
+      ? { privateKey: existing, publicKey: createPublicKey(existing) }
+      : await generateSigningKey(alg);
     const exported = publicKey.export({ format: 'jwk' }) as JWK;
     const kid = await calculateJwkThumbprint(exported, 'sha256');
     const now = clock.nowMs();
@@ -111,4 +114,12 @@ export class KeyStore {
     this.jwksCache = undefined;
     return key;
   }
+}
+
+/** The key type each algorithm signs with, to refuse a key file that does not fit `signing.alg`. */
+export function keyFitsAlg(key: KeyObject, alg: SigningAlg): boolean {
+  const type = key.asymmetricKeyType;
+  if (alg === 'RS256' || alg === 'PS256') return type === 'rsa' && (key.asymmetricKeyDetails?.modulusLength ?? 0) >= 2048;
+  if (alg === 'ES256') return type === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1';
+  return type === 'ed25519';
 }

@@ -2,16 +2,21 @@
  * Builds and starts one reference issuer: fastify with the OAuth/OIDC routes, its own keys,
  * store, clock and metrics. Several can run in one process (tests, benchmarks).
  */
+
+import { createPrivateKey, type KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import formbody from '@fastify/formbody';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { createClock } from '../../lib/clock.ts';
+import { ConfigError } from '../../lib/errors.ts';
+import type { SigningAlg } from '../../oauth/jws.ts';
 import { OAuthError } from '../../oauth/oauth-error.ts';
 import { ReplayCache } from '../../oauth/replay-cache.ts';
 import { type IssuerConfigInput, parseIssuerConfig } from './config.ts';
 import { type IssuerContext, paths } from './context.ts';
 import { RevocationEvents } from './events.ts';
-import { KeyStore } from './keys.ts';
+import { KeyStore, keyFitsAlg } from './keys.ts';
 import { createIssuerMetrics } from './metrics.ts';
 import { registerAdmin } from './routes/admin.ts';
 import { registerAuthorize } from './routes/authorize.ts';
@@ -37,12 +42,10 @@ export async function startIssuer(input: IssuerConfigInput): Promise<RunningIssu
   const config = parseIssuerConfig(input);
   const clock = createClock(config.clockOffsetSeconds);
   const ttlMs = () => Math.max(config.tokens.accessTokenTtl, config.tokens.idTokenTtl);
-  const keys = await KeyStore.create({
-    alg: config.signing.alg,
-    clock,
-    prePublishMs: config.signing.rotation.prePublish,
-    retainMs: ttlMs,
-  });
+  const keys = await KeyStore.create(
+    { alg: config.signing.alg, clock, prePublishMs: config.signing.rotation.prePublish, retainMs: ttlMs },
+    config.signing.privateKeyFile ? loadSigningKey(config.signing.privateKeyFile, config.signing.alg) : undefined,
+  );
   const context: IssuerContext = {
     config,
     issuer: config.issuer ?? '',
@@ -116,6 +119,27 @@ export async function startIssuer(input: IssuerConfigInput): Promise<RunningIssu
       await app.close();
     },
   };
+}
+
+function loadSigningKey(file: string, alg: SigningAlg): KeyObject {
+  let key: KeyObject;
+  try {
+    key = createPrivateKey(readFileSync(file));
+  } catch (error) {
+    throw new ConfigError({
+      file,
+      field: 'signing.privateKeyFile',
+      problem: `is not a readable PEM private key (${(error as Error).message})`,
+    });
+  }
+  if (!keyFitsAlg(key, alg)) {
+    throw new ConfigError({
+      file,
+      field: 'signing.privateKeyFile',
+      problem: `holds a ${key.asymmetricKeyType} key, which cannot sign ${alg}`,
+    });
+  }
+  return key;
 }
 
 /** OAuth errors keep their code and status; any other client error becomes invalid_request; never a 500 for bad input. */
