@@ -2,21 +2,12 @@
  * The discovery suite against the real reference issuer (passes) and against the same issuer
  * with one deliberate flaw at a time (the guarding check fails, or warns for SHOULD).
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { type Flaw, type FlawedIssuer, startFlawedIssuer } from '../support/flawed-issuer.ts';
+import { describe, expect, it } from 'vitest';
+import { type Flaw, flawedIssuerPerTest } from '../support/flawed-issuer.ts';
 import { outcomeOf, runSelected } from '../support/run-checks.ts';
 
 const _wellKnown = '/.well-known/openid-configuration';
-let running: FlawedIssuer | undefined;
-afterEach(async () => {
-  await running?.close();
-  running = undefined;
-});
-
-async function withFlaw(...flaws: Flaw[]) {
-  running = await startFlawedIssuer(flaws);
-  return running;
-}
+const { withFlaw } = flawedIssuerPerTest();
 
 const metadata = (change: (body: Record<string, unknown>) => void): Flaw => ({
   path: (path) => path.startsWith('/.well-known/'),
@@ -67,8 +58,6 @@ describe('discovery suite', () => {
     });
     const https = await withFlaw(toHttps);
     expect((await outcomeOf(https.target(), 'discovery.issuer-form')).outcome).toBe('pass');
-    await https.close();
-    running = undefined;
     const remote = await withFlaw(metadata((body) => (body.token_endpoint = 'http://auth.example.com/token')));
     const result = await outcomeOf(remote.target(), 'discovery.issuer-form');
     expect(result.outcome).toBe('warn');

@@ -2,20 +2,11 @@
  * The jwks suite against the real reference issuer (passes) and with one flaw at a time.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
-import { type Flaw, type FlawedIssuer, startFlawedIssuer } from '../support/flawed-issuer.ts';
+import { describe, expect, it } from 'vitest';
+import { type Flaw, flawedIssuerPerTest } from '../support/flawed-issuer.ts';
 import { outcomeOf, runSelected } from '../support/run-checks.ts';
 
-let running: FlawedIssuer | undefined;
-afterEach(async () => {
-  await running?.close();
-  running = undefined;
-});
-
-async function withFlaw(...flaws: Flaw[]) {
-  running = await startFlawedIssuer(flaws);
-  return running;
-}
+const { withFlaw } = flawedIssuerPerTest();
 
 type Jwk = Record<string, unknown>;
 const jwks = (change: (keys: Jwk[]) => Jwk[] | undefined | unknown): Flaw => ({
@@ -61,10 +52,9 @@ describe('jwks suite', () => {
   it('K03 fails on a reused kid and on a 1024-bit RSA key', async () => {
     const duplicate = await withFlaw(jwks((keys) => [...keys, { ...keys[0] }]));
     expect((await outcomeOf(duplicate.target(), 'jwks.key-hygiene')).reason).toMatch(/kid reused/);
-    await duplicate.close();
     const weak = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ format: 'jwk' });
-    running = await startFlawedIssuer([jwks((keys) => [...keys, { ...weak, kid: 'weak', use: 'sig', alg: 'RS256' }])]);
-    const result = await outcomeOf(running.target(), 'jwks.key-hygiene');
+    const weakKey = await withFlaw(jwks((keys) => [...keys, { ...weak, kid: 'weak', use: 'sig', alg: 'RS256' }]));
+    const result = await outcomeOf(weakKey.target(), 'jwks.key-hygiene');
     expect(result.outcome).toBe('fail');
     expect(result.reason).toMatch(/RSA 1024 bits/);
   });

@@ -4,6 +4,7 @@
  * the correct reference passes, each flaw makes exactly the check that guards it fail.
  */
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
+import { afterEach } from 'vitest';
 import { type ProfileInput, profileSchema } from '../../harness/profile/schema.ts';
 import type { IssuerConfigInput } from '../../harness/reference/issuer/config.ts';
 import type { Target } from '../../harness/runner/target.ts';
@@ -119,6 +120,24 @@ export async function startFlawedIssuer(
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
       await issuer.close();
+    },
+  };
+}
+
+/**
+ * For a test file: `withFlaw(...)` starts a flawed issuer for the current test; it is closed
+ * after each test, also when the test fails.
+ */
+export function flawedIssuerPerTest(): { withFlaw(...flaws: Flaw[]): Promise<FlawedIssuer> } {
+  const running: FlawedIssuer[] = [];
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((issuer) => issuer.close()));
+  });
+  return {
+    async withFlaw(...flaws) {
+      const issuer = await startFlawedIssuer(flaws);
+      running.push(issuer);
+      return issuer;
     },
   };
 }

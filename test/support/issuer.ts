@@ -35,6 +35,8 @@ export interface TestIssuer {
   /** A public client (PKCE only). */
   spa: ClientAuth;
   user: { username: string; password: string };
+  /** Shifts the issuer's clock through its admin API (expiry without sleeping); throws unless it answers 200. */
+  setClockOffset(offsetSeconds: number): Promise<void>;
   /** Logs the user in for `client` and redeems the code; returns the token endpoint's answer. */
   login(client: ClientAuth, options?: { scope?: string; headers?: Record<string, string> }): ReturnType<typeof tokenRequest>;
   close(): Promise<void>;
@@ -118,6 +120,14 @@ export async function startTestIssuer(overrides: Partial<IssuerConfigInput> = {}
     },
     spa: { method: 'none', clientId: 'spa' },
     user,
+    async setClockOffset(offsetSeconds) {
+      const response = await fetch(`${url}/admin/clock`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${secrets.admin}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ offsetSeconds }),
+      });
+      if (response.status !== 200) throw new Error(`POST /admin/clock answered HTTP ${response.status}`);
+    },
     async login(client, options = {}) {
       const pkce = pkcePair();
       const query = await loginWithForm(

@@ -310,26 +310,17 @@ describe('code expiry (T08)', () => {
   });
   afterAll(() => short?.close());
 
-  const setClockOffset = async (offsetSeconds: number) => {
-    const response = await fetch(`${short.url}/admin/clock`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${short.secrets.admin}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ offsetSeconds }),
-    });
-    expect(response.status).toBe(200);
-  };
-
   it('refuses an expired code with invalid_grant', async () => {
     const { code, pkce } = await authorize(short, short.primary);
     // Jump the issuer's clock past the 1 s code lifetime instead of waiting for it.
-    await setClockOffset(5);
+    await short.setClockOffset(5);
     try {
       const late = await redeem(short, short.primary, code, pkce.verifier);
       expect(late.status).toBe(400);
       expect(late.body.error).toBe('invalid_grant');
       expect(late.body.error_description).toMatch(/expired/);
     } finally {
-      await setClockOffset(0);
+      await short.setClockOffset(0);
     }
   });
 });

@@ -28,15 +28,6 @@ async function introspect(t: TestIssuer, token: string): Promise<Record<string, 
   return answer.body;
 }
 
-async function setClockOffset(t: TestIssuer, offsetSeconds: number): Promise<void> {
-  const response = await fetch(`${t.url}/admin/clock`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${t.secrets.admin}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ offsetSeconds }),
-  });
-  expect(response.status).toBe(200);
-}
-
 /** How many of `tokens` the issuer still considers live refresh tokens (introspection does not consume them). */
 async function liveRefreshTokens(t: TestIssuer, tokens: string[]): Promise<string[]> {
   const states = await Promise.all(tokens.map(async (token) => ({ token, active: (await introspect(t, token)).active })));
@@ -196,7 +187,7 @@ describe('refresh, fapi2 mode (grace window 10 s)', () => {
     const first = await loginTokens(t, t.primary);
     const second = await refresh(t, t.primary, first.refresh_token);
     expect(second.status).toBe(200);
-    await setClockOffset(t, 15);
+    await t.setClockOffset(15);
     try {
       const late = await refresh(t, t.primary, first.refresh_token);
       expect(late.status).toBe(400);
@@ -206,7 +197,7 @@ describe('refresh, fapi2 mode (grace window 10 s)', () => {
       expect(successor.body.error).toBe('invalid_grant');
       expect(await introspect(t, second.body.access_token!)).toEqual({ active: false });
     } finally {
-      await setClockOffset(t, 0);
+      await t.setClockOffset(0);
     }
   });
 

@@ -30,15 +30,6 @@ async function userTokens(auth: ClientAuth = t.primary): Promise<{ accessToken: 
   return { accessToken: answer.body.access_token!, refreshToken: answer.body.refresh_token! };
 }
 
-async function setClockOffset(offsetSeconds: number): Promise<void> {
-  const response = await fetch(`${t.url}/admin/clock`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${t.secrets.admin}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ offsetSeconds }),
-  });
-  expect(response.status).toBe(200);
-}
-
 /** I03: an inactive answer is exactly {"active":false}: no member that would leak what the token was. */
 function expectExactlyInactive(answer: { status: number; text: string }) {
   expect(answer.status).toBe(200);
@@ -116,11 +107,11 @@ describe('introspection (RFC 7662)', () => {
   it('I03/I05: an expired token is exactly {"active":false}', async () => {
     const token = await clientToken();
     expect((await introspect(token)).body.active).toBe(true);
-    await setClockOffset(3_600);
+    await t.setClockOffset(3_600);
     try {
       expectExactlyInactive(await introspect(token));
     } finally {
-      await setClockOffset(0);
+      await t.setClockOffset(0);
     }
     // positive control: the same token was only inactive because of the clock
     expect((await introspect(token)).body.active).toBe(true);

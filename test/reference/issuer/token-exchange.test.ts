@@ -30,15 +30,6 @@ async function serviceToken(auth: ClientAuth = t.primary): Promise<string> {
   return answer.body.access_token!;
 }
 
-async function setClockOffset(offsetSeconds: number): Promise<void> {
-  const response = await fetch(`${t.url}/admin/clock`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${t.secrets.admin}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ offsetSeconds }),
-  });
-  expect(response.status).toBe(200);
-}
-
 function expectError(answer: { status: number; body: { error?: string } }, error: string) {
   expect(answer.body.error).toBe(error);
   expect(answer.status).toBe(400);
@@ -87,12 +78,12 @@ describe('token exchange (RFC 8693)', () => {
 
   it('X01: the issued token never outlives the subject token', async () => {
     // a subject issued 100 s "ago": its exp is 100 s earlier than a fresh token's would be
-    await setClockOffset(-100);
+    await t.setClockOffset(-100);
     let subjectToken: string;
     try {
       subjectToken = await serviceToken();
     } finally {
-      await setClockOffset(0);
+      await t.setClockOffset(0);
     }
     const answer = await exchange({ subject_token: subjectToken, subject_token_type: accessTokenType });
     expect(answer.status).toBe(200);
@@ -156,11 +147,11 @@ describe('token exchange (RFC 8693)', () => {
 
   it('X03: an expired subject_token → invalid_request', async () => {
     const subjectToken = await userAccessToken();
-    await setClockOffset(3_600);
+    await t.setClockOffset(3_600);
     try {
       expectError(await exchange({ subject_token: subjectToken, subject_token_type: accessTokenType }), 'invalid_request');
     } finally {
-      await setClockOffset(0);
+      await t.setClockOffset(0);
     }
     // positive control: the same subject token exchanges fine once the clock is back
     expect((await exchange({ subject_token: subjectToken, subject_token_type: accessTokenType })).status).toBe(200);
