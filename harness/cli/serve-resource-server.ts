@@ -7,8 +7,6 @@ import { formatPath } from '../config/yaml-file.ts';
 import { UsageError } from '../lib/errors.ts';
 import {
   loadResourceServerConfig,
-  parseResourceServerConfig,
-  type ResourceServerConfig,
   type ResourceServerConfigInput,
   resourceServerConfigSchema,
 } from '../reference/resource-server/config.ts';
@@ -37,8 +35,8 @@ const flagOf: Record<string, string> = {
 };
 
 export async function serveResourceServer(options: ServeResourceServerOptions, print: (line: string) => void): Promise<void> {
-  const config = resolveConfig(options);
-  const rs = await startResourceServer(config);
+  const rs = await startResourceServer(resolveConfig(options));
+  const { config } = rs.context;
   print(`tokenproof reference resource server at ${rs.url}`);
   print(`  protected ${rs.protectedUrl} (issuer ${config.issuer}, audience ${config.audience.join(' ')}, ${config.mode} mode)`);
   if (config.requiredScope.length) print(`  required scope: ${config.requiredScope.join(' ')}`);
@@ -52,7 +50,7 @@ export async function serveResourceServer(options: ServeResourceServerOptions, p
   await rs.close();
 }
 
-export function resolveConfig(options: ServeResourceServerOptions): ResourceServerConfig {
+export function resolveConfig(options: ServeResourceServerOptions): ResourceServerConfigInput {
   const overrides: Partial<ResourceServerConfigInput> = {
     ...(options.issuer !== undefined && { issuer: options.issuer }),
     ...(options.audience !== undefined && { audience: options.audience }),
@@ -71,5 +69,5 @@ export function resolveConfig(options: ServeResourceServerOptions): ResourceServ
     const field = formatPath(issue.path.filter((key): key is string | number => typeof key !== 'symbol'));
     throw new UsageError(`${flagOf[String(issue.path[0])] ?? field}: ${issue.message}`);
   }
-  return parseResourceServerConfig(overrides as ResourceServerConfigInput);
+  return overrides as ResourceServerConfigInput;
 }

@@ -155,31 +155,26 @@ export const resourceServerConfigSchema = z
 export type ResourceServerConfigInput = z.input<typeof resourceServerConfigSchema>;
 export type ResourceServerConfig = z.output<typeof resourceServerConfigSchema>;
 
-/**
- * Configurations that already went through the schema. Parsing twice is not harmless: a
- * duration parsed to milliseconds would be read again as seconds.
- */
-const parsedConfigs = new WeakSet<object>();
-
-export function isParsedConfig(input: object): input is ResourceServerConfig {
-  return parsedConfigs.has(input);
-}
-
 export function parseResourceServerConfig(input: ResourceServerConfigInput): ResourceServerConfig {
-  const config = resourceServerConfigSchema.parse(input);
-  parsedConfigs.add(config);
-  return config;
+  return resourceServerConfigSchema.parse(input);
 }
 
-/** Loads a YAML file; `overrides` (command-line flags) replace top-level fields before validation. */
-export function loadResourceServerConfig(file: string, overrides: Partial<ResourceServerConfigInput> = {}): ResourceServerConfig {
+/**
+ * Loads a YAML file; `overrides` (command-line flags) replace top-level fields before validation
+ * (errors name file, line and field). Returns the validated input, not the parsed output:
+ * parsing is not idempotent (a bare number is seconds in input, milliseconds once parsed), so
+ * the one parse happens in startResourceServer.
+ */
+export function loadResourceServerConfig(
+  file: string,
+  overrides: Partial<ResourceServerConfigInput> = {},
+): ResourceServerConfigInput {
   const withOverrides = z.preprocess(
     (raw) => (raw && typeof raw === 'object' && !Array.isArray(raw) ? { ...raw, ...definedOnly(overrides) } : raw),
     resourceServerConfigSchema,
   );
-  const config = loadYamlFile(file, withOverrides);
-  parsedConfigs.add(config);
-  return config;
+  const written = loadYamlFile(file, withOverrides, { raw: true }) as ResourceServerConfigInput;
+  return { ...written, ...definedOnly(overrides) };
 }
 
 function definedOnly<T extends object>(value: T): Partial<T> {

@@ -8,12 +8,7 @@ import { createClock } from '../../lib/clock.ts';
 import { dpopAlgorithms } from '../../oauth/dpop.ts';
 import { ReplayCache } from '../../oauth/replay-cache.ts';
 import { authorize } from './authorize.ts';
-import {
-  isParsedConfig,
-  parseResourceServerConfig,
-  type ResourceServerConfig,
-  type ResourceServerConfigInput,
-} from './config.ts';
+import { parseResourceServerConfig, type ResourceServerConfig, type ResourceServerConfigInput } from './config.ts';
 import { paths, type ResourceServerContext } from './context.ts';
 import { readCredentials } from './credentials.ts';
 import { IssuerDiscovery } from './discovery.ts';
@@ -53,10 +48,8 @@ const protectedResponse = {
   },
 } as const;
 
-export async function startResourceServer(
-  input: ResourceServerConfig | ResourceServerConfigInput,
-): Promise<RunningResourceServer> {
-  const config = isParsedConfig(input) ? input : parseResourceServerConfig(input as ResourceServerConfigInput);
+export async function startResourceServer(input: ResourceServerConfigInput): Promise<RunningResourceServer> {
+  const config = parseResourceServerConfig(input);
   const app = Fastify({
     logger:
       config.logLevel === 'silent'
