@@ -51,7 +51,9 @@ describe('resource server configuration', () => {
   it('lets flags override the file and keeps durations in milliseconds through loading', () => {
     const file = yamlFile('issuer: http://127.0.0.1:9400\naudience: api://x\nleeway: 10s\n');
     // resolveConfig validates and returns the input; the one parse happens when the server starts.
-    const config = parseResourceServerConfig(resolveConfig({ config: file, audience: 'api://y', scope: 'read,write', port: 9555 }));
+    const config = parseResourceServerConfig(
+      resolveConfig({ config: file, audience: 'api://y', scope: 'read,write', port: 9555 }),
+    );
     expect(config.audience).toEqual(['api://y']);
     expect(config.requiredScope).toEqual(['read', 'write']);
     expect(config.port).toBe(9555);
