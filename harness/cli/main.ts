@@ -9,7 +9,7 @@ import { setupContainers } from '../env/containers/setup.ts';
 import { ExitCode, TokenproofError, UsageError } from '../lib/errors.ts';
 import { formatCatalog } from '../runner/list.ts';
 import { runSetup } from '../tools/setup.ts';
-import { conform } from './conform.ts';
+import { conform, run } from './conform.ts';
 import { serveIssuer } from './serve.ts';
 import { serveResourceServer } from './serve-resource-server.ts';
 import { up } from './up.ts';
@@ -40,6 +40,8 @@ interface ConformFlags {
   checks?: string[];
   out?: string;
   pushgateway?: string;
+  skipLoad?: boolean;
+  skipChaos?: boolean;
 }
 
 function portNumber(value: string): number {
@@ -66,21 +68,30 @@ export function buildProgram(): Command {
       if (options.containers) await setupContainers({ log: print });
     });
 
-  const conformCommand = (name: string, description: string) => {
-    program
-      .command(name)
-      .description(description)
+  const conformOptions = (command: Command) =>
+    command
       .option('--target <file>', 'target profile (YAML); default: the embedded reference stack')
       .option('--suites <a,b>', 'only these suites (see `tokenproof list`)', list)
       .option('--checks <id,...>', 'only these checks, by id or catalog code (e.g. jwks.rotation,D05)', list)
       .option('--out <dir>', 'where run folders are written', 'reports')
-      .option('--pushgateway <url>', 'also push the run metrics to this Prometheus Pushgateway')
-      .action(async (flags: ConformFlags) => {
-        process.exitCode = await conform({ ...flags, command: `tokenproof ${name}`, version }, print);
-      });
-  };
-  conformCommand('conform', 'run the conformance suites against a target and write the reports');
-  conformCommand('run', 'the main job: everything tokenproof can check against the target (today: the conformance suites)');
+      .option('--pushgateway <url>', 'also push the run metrics to this Prometheus Pushgateway');
+
+  conformOptions(
+    program.command('conform').description('run the conformance suites against a target and write the reports'),
+  ).action(async (flags: ConformFlags) => {
+    process.exitCode = await conform({ ...flags, command: 'tokenproof conform', version }, print);
+  });
+
+  conformOptions(
+    program
+      .command('run')
+      .description('the main job: the phases tokenproof has (today: conformance) against the target, one report'),
+  )
+    .option('--skip-load', 'leave out the load phase (when it is part of run)')
+    .option('--skip-chaos', 'leave out the chaos phase (when it is part of run)')
+    .action(async (flags: ConformFlags) => {
+      process.exitCode = await run({ ...flags, command: 'tokenproof run', version }, print);
+    });
 
   program
     .command('up')

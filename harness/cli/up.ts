@@ -6,18 +6,21 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { audience, startEmbedded } from '../env/embedded.ts';
+import { prepareEnvironment } from '../engine/environment.ts';
+import { audience } from '../env/embedded.ts';
+import { Redactor } from '../runner/redactor.ts';
 import { startHarnessIssuer } from '../test-issuer/server.ts';
 import { waitForSignal } from './serve.ts';
 
 export async function up(print: (line: string) => void): Promise<void> {
   const workDir = mkdtempSync(join(tmpdir(), 'tokenproof-up-'));
-  const stack = await startEmbedded({ workDir, log: print });
+  const environment = await prepareEnvironment({ runDir: workDir, redactor: new Redactor(), log: print });
+  const credentials = environment.credentials ?? {};
   try {
-    const testIssuer = await startHarnessIssuer({ audience });
+    const testIssuer = environment.testIssuer ?? (await startHarnessIssuer({ audience }));
     try {
       const credentialsFile = join(workDir, 'credentials.json');
-      const { issuer, resourceServer } = stack.credentials;
+      const { issuer, resourceServer } = credentials;
       writeFileSync(
         credentialsFile,
         `${JSON.stringify(
@@ -25,12 +28,12 @@ export async function up(print: (line: string) => void): Promise<void> {
             issuer,
             resourceServer,
             clients: {
-              primary: { id: 'primary', secret: stack.credentials.TOKENPROOF_PRIMARY_SECRET, auth: 'client_secret_basic' },
-              secondary: { id: 'secondary', secret: stack.credentials.TOKENPROOF_SECONDARY_SECRET, auth: 'client_secret_basic' },
+              primary: { id: 'primary', secret: credentials.TOKENPROOF_PRIMARY_SECRET, auth: 'client_secret_basic' },
+              secondary: { id: 'secondary', secret: credentials.TOKENPROOF_SECONDARY_SECRET, auth: 'client_secret_basic' },
               spa: { id: 'spa', auth: 'none', redirectUri: 'http://127.0.0.1:9499/callback' },
             },
-            user: { username: 'alice', password: stack.credentials.TOKENPROOF_ALICE_PASSWORD },
-            adminToken: stack.credentials.TOKENPROOF_ADMIN_TOKEN,
+            user: { username: 'alice', password: credentials.TOKENPROOF_ALICE_PASSWORD },
+            adminToken: credentials.TOKENPROOF_ADMIN_TOKEN,
           },
           null,
           2,
@@ -42,7 +45,7 @@ export async function up(print: (line: string) => void): Promise<void> {
       print(`resource server   ${resourceServer}/protected  (audience ${audience}, trusts the issuer)`);
       print(`test issuer       ${testIssuer.url}  (the harness's forging issuer; JWKS ${testIssuer.jwksUri})`);
       print(`credentials       ${credentialsFile}  (client primary/secondary, public client spa, user alice, admin token)`);
-      print(`logs              ${workDir}`);
+      print(`logs              ${join(workDir, 'logs')}`);
       print('');
       print('try:');
       print(`  SECRET=$(node -p "require('${credentialsFile}').clients.primary.secret")`);
@@ -55,9 +58,9 @@ export async function up(print: (line: string) => void): Promise<void> {
       await waitForSignal();
       print('stopping');
     } finally {
-      await testIssuer.close();
+      if (!environment.testIssuer) await testIssuer.close();
     }
   } finally {
-    await stack.stop();
+    await environment.stop();
   }
 }

@@ -77,12 +77,17 @@ export async function preflight(profile: Profile): Promise<void> {
   }
 }
 
+const credentialHeader = /authorization|token|key|secret|cookie|credential|password|session|auth/i;
+
 /** Everything secret in a profile, so no report or log can show it whole. */
 export function registerProfileSecrets(redactor: Redactor, profile: Profile): void {
   const clients = profile.issuer?.clients;
   for (const client of [clients?.primary, clients?.secondary]) redactor.register(client?.secret);
   for (const step of profile.issuer?.login?.steps ?? []) if ('value' in step) redactor.register(step.value);
-  for (const value of Object.values(profile.issuer?.admin?.rotateKeys?.headers ?? {})) {
+  // Only credential-bearing headers: registering every value would also hide ordinary ones
+  // (`content-type: application/json`) everywhere in the report.
+  for (const [name, value] of Object.entries(profile.issuer?.admin?.rotateKeys?.headers ?? {})) {
+    if (!credentialHeader.test(name)) continue;
     redactor.register(value);
     redactor.register(value.replace(/^\S+\s+/, ''));
   }

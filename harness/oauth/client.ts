@@ -16,8 +16,11 @@ export type ClientAuth =
 export interface HttpAnswer<T = Record<string, unknown>> {
   status: number;
   headers: Headers;
+  /** The parsed JSON body; {} when the body is empty or not JSON (then jsonError says why). */
   body: T;
   text: string;
+  /** Set when a non-empty body is not JSON: the parser's message. */
+  jsonError?: string;
 }
 
 export type FormParams = Record<string, string | string[] | undefined>;
@@ -78,12 +81,14 @@ async function authParams(auth: ClientAuth | undefined): Promise<{ headers: Reco
 export async function readAnswer<T>(response: Response): Promise<HttpAnswer<T>> {
   const text = await response.text();
   let body: unknown = {};
+  let jsonError: string | undefined;
   try {
     body = text ? JSON.parse(text) : {};
-  } catch {
+  } catch (error) {
     body = {};
+    jsonError = (error as Error).message;
   }
-  return { status: response.status, headers: response.headers, body: body as T, text };
+  return { status: response.status, headers: response.headers, body: body as T, text, ...(jsonError && { jsonError }) };
 }
 
 /** POSTs a form to an OAuth endpoint with the given client authentication. */

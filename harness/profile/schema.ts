@@ -113,7 +113,17 @@ export const profileSchema = z.strictObject({
   timeouts: z
     .strictObject({
       check: duration.default(30_000).describe('per-check time limit'),
-      request: duration.default(10_000).describe('per-HTTP-request time limit'),
+      request: duration.default(10_000).describe('per-HTTP-request time limit, body included'),
+    })
+    .prefault({}),
+  limits: z
+    .strictObject({
+      maxBodyBytes: z
+        .number()
+        .int()
+        .min(1024)
+        .default(1024 * 1024)
+        .describe('largest response body the harness reads (discovery, JWKS, error bodies); larger is cut off'),
     })
     .prefault({}),
 });

@@ -5,7 +5,7 @@
  */
 import { relative } from 'node:path';
 import { styleText } from 'node:util';
-import { type CheckResult, emptySummary, type Outcome, type Reporter, type RunMeta, type RunResult } from '../runner/model.ts';
+import { type CheckResult, emptySummary, type Outcome, type Reporter, type RunMeta, type RunResult } from '../results/model.ts';
 import { bySeverity, formatDuration, outcomeMarks, suitesOf, summaryPhrase, verdictOf } from './format.ts';
 
 export interface ConsoleStream {

@@ -2,8 +2,8 @@
  * Wording and ordering shared by the reporters, so the console, Markdown, JUnit and HTML
  * outputs name outcomes, order checks and summarise evidence the same way.
  */
-import type { CheckResult, Evidence, Outcome, RunResult, Summary } from '../runner/model.ts';
-import { outcomes, runFailed } from '../runner/model.ts';
+import type { CheckResult, Evidence, Outcome, RunResult, Summary } from '../results/model.ts';
+import { outcomes, runFailed } from '../results/model.ts';
 
 /** Most urgent first: what a reader should look at before anything else. */
 export const severityOrder: readonly Outcome[] = ['error', 'fail', 'warn', 'skip', 'pass'];
@@ -20,7 +20,7 @@ export const outcomePhrases: Record<Outcome, { one: string; many: string }> = {
 };
 
 /** The run's verdict as the exit code sees it (DESIGN.md: MUST failure, error or breached SLO → failed). */
-export function verdictOf(result: Pick<RunResult, 'summary' | 'slo'>): 'passed' | 'failed' {
+export function verdictOf(result: Parameters<typeof runFailed>[0]): 'passed' | 'failed' {
   return runFailed(result) ? 'failed' : 'passed';
 }
 

@@ -1,9 +1,9 @@
 /**
  * The reporting subsystem's entry point: the standard set of reporters and writeReports.
- * Reporters are peers behind the Reporter interface (harness/runner/model.ts); the CLI picks
+ * Reporters are peers behind the Reporter interface (harness/results/model.ts); the CLI picks
  * this set, a test or an embedding tool can pass its own.
  */
-import type { Reporter } from '../runner/model.ts';
+import type { Reporter } from '../results/model.ts';
 import { type ConsoleReporterOptions, consoleReporter } from './console.ts';
 import { htmlReporter } from './html.ts';
 import { jsonReporter } from './json.ts';

@@ -5,7 +5,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CheckResult, Reporter, RunResult } from '../runner/model.ts';
+import type { CheckResult, Reporter, RunResult } from '../results/model.ts';
 import { verdictOf } from './format.ts';
 
 export const reportJsonFile = 'report.json';

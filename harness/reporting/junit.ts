@@ -16,7 +16,7 @@
 import { writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import type { CheckResult, Reporter, RunResult } from '../runner/model.ts';
+import type { CheckResult, Reporter, RunResult } from '../results/model.ts';
 import { escapeXmlAttr, escapeXmlText } from './escape.ts';
 import { evidenceLines, suitesOf } from './format.ts';
 

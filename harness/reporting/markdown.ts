@@ -5,8 +5,8 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CheckResult, Outcome, Reporter, RunResult } from '../runner/model.ts';
-import { outcomes } from '../runner/model.ts';
+import type { CheckResult, Outcome, Reporter, RunResult } from '../results/model.ts';
+import { outcomes } from '../results/model.ts';
 import { bySeverity, formatDuration, outcomePhrases, suitesOf, verdictOf } from './format.ts';
 import { specClauseUrl } from './spec-links.ts';
 

@@ -15,8 +15,8 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Counter, Gauge, Pushgateway, Registry } from 'prom-client';
 import { EnvironmentError } from '../lib/errors.ts';
-import type { Reporter, RunResult } from '../runner/model.ts';
-import { outcomes, runFailed } from '../runner/model.ts';
+import type { Reporter, RunResult } from '../results/model.ts';
+import { outcomes, runFailed } from '../results/model.ts';
 
 export const prometheusFile = 'metrics.prom';
 

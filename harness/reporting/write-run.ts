@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { cp, lstat, mkdir, rename, rm, symlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { EnvironmentError } from '../lib/errors.ts';
-import type { Reporter, RunResult } from '../runner/model.ts';
+import type { Reporter, RunResult } from '../results/model.ts';
 
 export const latestLink = 'latest';
 

@@ -4,8 +4,8 @@
  * steps; t.fail / t.assert end it with a reason in the reader's terms.
  */
 import type { Capability } from '../profile/schema.ts';
+import type { Level } from '../results/model.ts';
 import type { CheckContext } from './context.ts';
-import type { Level } from './model.ts';
 
 /** Parts of the target a check needs; a profile without them skips the check with a reason. */
 export type TargetPart = 'issuer' | 'primaryClient' | 'secondaryClient' | 'login' | 'resourceServer' | 'keyRotation';
@@ -24,6 +24,12 @@ export interface CheckDefinition {
   profiles?: ('rfc9700' | 'fapi2')[];
   /** A per-check time limit above the profile's default (e.g. propagation measurements). */
   timeoutMs?: number;
+  /**
+   * Checks (ids) that must pass (or warn) first, e.g. a positive control. When one does not,
+   * this check is `error` naming it instead of a misleading pass or fail; selecting this check
+   * selects them too.
+   */
+  dependsOn?: string[];
   run(t: CheckContext): Promise<void>;
 }
 
@@ -48,8 +54,3 @@ export function suite(name: string, title: string, checks: CheckDefinition[]): S
   }
   return { name, title, checks: checks.map((definition) => ({ ...definition, suite: name })) };
 }
-
-/** Thrown by t.fail / t.assert: the check's verdict, not a crash. */
-export class CheckFailed extends Error {}
-/** Thrown by t.skip: the check does not apply to this target. */
-export class CheckSkipped extends Error {}

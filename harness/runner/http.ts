@@ -1,13 +1,30 @@
 /**
  * The evidence-recording fetch every check uses: each exchange is captured redacted (headers,
- * bodies) with its timing, and every request has a deadline so a hanging target cannot stall a
- * run.
+ * bodies) with its timing. No target can hang or exhaust the harness through it: one deadline
+ * covers the whole exchange, body included (a server that drips one byte at a time is cut off),
+ * and the body is read through a size cap (a 2 GB answer costs at most the cap in memory).
  */
 import type { Fetcher } from '../oauth/client.ts';
-import type { Exchange } from './model.ts';
+import type { Exchange } from '../results/model.ts';
 import type { Redactor } from './redactor.ts';
 
 const maxBodyShown = 4096;
+/** The default cap on a response body the harness reads: JSON documents and error bodies are far smaller. */
+export const defaultMaxBodyBytes = 1024 * 1024;
+
+/** A response body larger than the cap: the exchange is cut off, not read to the end. */
+export class BodyTooLarge extends Error {
+  readonly limit: number;
+  constructor(limit: number) {
+    super(`the response body exceeds ${formatBytes(limit)} (cut off)`);
+    this.name = 'BodyTooLarge';
+    this.limit = limit;
+  }
+}
+
+function formatBytes(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${bytes / (1024 * 1024)} MiB` : `${bytes} bytes`;
+}
 
 function headerRecord(headers: RequestInit['headers'] | Headers): Record<string, string> {
   return Object.fromEntries(new Headers(headers).entries());
@@ -20,12 +37,46 @@ function bodyText(body: RequestInit['body']): string | undefined {
   return `[${typeof body} body]`;
 }
 
+/** Reads a body as text, giving up (and cancelling the stream) past `limit` bytes. */
+export async function readCapped(response: Response, limit: number): Promise<string> {
+  if (!response.body) return '';
+  const declared = Number(response.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > limit) {
+    await response.body.cancel().catch(() => {});
+    throw new BodyTooLarge(limit);
+  }
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => {});
+      throw new BodyTooLarge(limit);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** A short reason for a fetch that produced no answer. */
+export function fetchFailure(error: unknown, timeoutMs: number): string {
+  const err = error as Error & { cause?: { code?: string; message?: string } };
+  if (err.name === 'TimeoutError' || err.cause?.code === 'UND_ERR_ABORTED') return `no complete answer within ${timeoutMs} ms`;
+  if (err instanceof BodyTooLarge) return err.message;
+  return err.cause?.code ?? err.cause?.message ?? err.message;
+}
+
 export function recordingFetch(options: {
   redactor: Redactor;
   timeoutMs: number;
+  maxBodyBytes?: number;
   record: (exchange: Exchange) => void;
 }): Fetcher {
   const { redactor } = options;
+  const limit = options.maxBodyBytes ?? defaultMaxBodyBytes;
   return async (url, init = {}) => {
     const method = init.method ?? 'GET';
     const requestHeaders = headerRecord(init.headers);
@@ -39,12 +90,12 @@ export function recordingFetch(options: {
       },
     };
     const started = performance.now();
+    const deadline = AbortSignal.timeout(options.timeoutMs);
+    const signal = init.signal ? AbortSignal.any([init.signal, deadline]) : deadline;
     try {
-      const signal = init.signal
-        ? AbortSignal.any([init.signal, AbortSignal.timeout(options.timeoutMs)])
-        : AbortSignal.timeout(options.timeoutMs);
       const response = await fetch(url, { ...init, signal });
-      const text = await response.text();
+      // The same signal aborts the body stream: the deadline covers headers and body alike.
+      const text = await readCapped(response, limit);
       const responseHeaders = headerRecord(response.headers);
       exchange.response = {
         status: response.status,
@@ -61,12 +112,11 @@ export function recordingFetch(options: {
         headers: response.headers,
       });
     } catch (error) {
-      const cause = (error as { cause?: { code?: string } }).cause?.code;
-      exchange.error =
-        (error as Error).name === 'TimeoutError'
-          ? `no answer within ${options.timeoutMs} ms`
-          : (cause ?? (error as Error).message);
+      exchange.error = deadline.aborted
+        ? `no complete answer within ${options.timeoutMs} ms`
+        : fetchFailure(error, options.timeoutMs);
       options.record(exchange);
+      if (deadline.aborted && !init.signal?.aborted) throw new Error(exchange.error, { cause: error });
       throw error;
     }
   };

@@ -1,44 +1,43 @@
 /**
  * Runs the selected checks against a target, one at a time (checks change server state:
  * rotation, revocation, clock), each with its own evidence and time limit, and hands every
- * result to the reporters.
+ * result to the reporters. Verdicts come from harness/runner/verdict.ts; a check that ends
+ * without saying what it examined is `error`, never a vacuous pass.
  */
 import { UsageError } from '../lib/errors.ts';
 import type { Capability } from '../profile/schema.ts';
+import type { CheckResult, Outcome, Reporter } from '../results/model.ts';
+import { createSteps, RunCache } from '../steps/index.ts';
 import { detectCapabilities } from './capabilities.ts';
-import { type Check, CheckFailed, CheckSkipped, type Suite, type TargetPart } from './check.ts';
+import type { Check, Suite, TargetPart } from './check.ts';
 import { createCheckContext } from './context.ts';
-import {
-  type CheckResult,
-  type Outcome,
-  type Reporter,
-  type RunMeta,
-  type RunResult,
-  type SloVerdict,
-  summarize,
-} from './model.ts';
+import { recordingFetch } from './http.ts';
 import { Redactor } from './redactor.ts';
-import { createSteps, RunCache, StepError } from './steps.ts';
 import type { Target } from './target.ts';
+import { CheckFailed, CheckSkipped, outcomeAt, PreconditionFailed, StepError } from './verdict.ts';
 
 export interface Selection {
   suites?: string[];
   checks?: string[];
 }
 
-/** Picks suites and checks by name, id or catalog code; an unknown name is a usage error listing the known ones. */
+/**
+ * Picks suites and checks by name, id or catalog code; an unknown name is a usage error listing
+ * the known ones. A selected check's dependencies (its positive controls) are selected too, in
+ * catalog order.
+ */
 export function selectChecks(all: Suite[], selection: Selection): Check[] {
   const known = new Set(all.map((suite) => suite.name));
   for (const name of selection.suites ?? []) {
     if (!known.has(name)) throw new UsageError(`unknown suite '${name}'; suites: ${[...known].join(', ')}`);
   }
+  const everyCheck = all.flatMap((suite) => suite.checks);
   let checks = all
     .filter((suite) => !selection.suites?.length || selection.suites.includes(suite.name))
     .flatMap((suite) => suite.checks);
   if (selection.checks?.length) {
     const wanted = new Set(selection.checks);
     const matches = (check: Check) => wanted.has(check.id) || (check.catalog !== undefined && wanted.has(check.catalog));
-    const everyCheck = all.flatMap((suite) => suite.checks);
     for (const name of wanted) {
       if (!everyCheck.some((check) => check.id === name || check.catalog === name)) {
         throw new UsageError(`unknown check '${name}'; see \`tokenproof list\``);
@@ -46,7 +45,18 @@ export function selectChecks(all: Suite[], selection: Selection): Check[] {
     }
     checks = checks.filter(matches);
   }
-  return checks;
+  const chosen = new Set(checks.map((check) => check.id));
+  const addDependencies = (check: Check) => {
+    for (const id of check.dependsOn ?? []) {
+      if (chosen.has(id)) continue;
+      const dependency = everyCheck.find((candidate) => candidate.id === id);
+      if (!dependency) throw new Error(`check ${check.id} depends on unknown check ${id}`);
+      chosen.add(id);
+      addDependencies(dependency);
+    }
+  };
+  for (const check of checks) addDependencies(check);
+  return everyCheck.filter((check) => chosen.has(check.id));
 }
 
 function missingPart(target: Target, part: TargetPart): string | undefined {
@@ -70,44 +80,41 @@ function missingPart(target: Target, part: TargetPart): string | undefined {
 export interface RunChecksOptions {
   target: Target;
   checks: Check[];
-  reporters: Reporter[];
-  meta: RunMeta;
+  reporters?: readonly Reporter[];
   redactor?: Redactor;
-  slo?: () => SloVerdict[];
+  /** Shared lookups (discovery, JWKS); a phase passes its own so a failed lookup is reported once. */
+  cache?: RunCache;
 }
 
-export async function runChecks(options: RunChecksOptions): Promise<RunResult> {
-  const { target, checks, reporters, meta } = options;
+export async function runChecks(options: RunChecksOptions): Promise<CheckResult[]> {
+  const { target, checks } = options;
   const redactor = options.redactor ?? new Redactor();
-  const cache = new RunCache();
-  const started = performance.now();
-  for (const reporter of reporters)
-    await reporter.onBegin?.(
-      meta,
-      checks.map((check) => ({ id: check.id, suite: check.suite })),
-    );
+  const cache = options.cache ?? new RunCache();
   const capabilities = await resolveCapabilities(target, redactor);
   const results: CheckResult[] = [];
+  const byId = new Map<string, CheckResult>();
   for (const check of checks) {
-    const result = await runOne(check, { target, redactor, cache, capabilities });
+    const result = await runOne(check, { target, redactor, cache, capabilities, byId });
     results.push(result);
-    for (const reporter of reporters) await reporter.onCheckEnd?.(result);
+    byId.set(result.id, result);
+    for (const reporter of options.reporters ?? []) await reporter.onCheckEnd?.(result);
   }
-  return {
-    ...meta,
-    durationMs: Math.round(performance.now() - started),
-    summary: summarize(results),
-    checks: results,
-    slo: options.slo?.() ?? [],
-  };
+  return results;
 }
 
 async function resolveCapabilities(target: Target, redactor: Redactor): Promise<Set<Capability> | undefined> {
   const declared = target.profile.issuer?.capabilities;
   if (declared) return new Set(declared);
   if (!target.profile.issuer) return undefined;
-  // Its own cache: the first check still fetches discovery itself, with the exchange as evidence.
-  const steps = createSteps({ target, fetch, redactor, cache: new RunCache(), note: () => {} });
+  // Bounded like every check's requests; its own cache, so the first check still fetches
+  // discovery itself with the exchange as its evidence.
+  const fetch = recordingFetch({
+    redactor,
+    timeoutMs: target.profile.timeouts.request,
+    maxBodyBytes: target.profile.limits.maxBodyBytes,
+    record: () => {},
+  });
+  const steps = createSteps({ target, fetch, redactor, cache: new RunCache(), checkId: 'capability detection', note: () => {} });
   try {
     return detectCapabilities((await steps.discovery()).metadata);
   } catch {
@@ -115,12 +122,39 @@ async function resolveCapabilities(target: Target, redactor: Redactor): Promise<
   }
 }
 
+/** A dependency that did not pass or warn: the reason this check cannot be judged. */
+function failedPrecondition(check: Check, byId: Map<string, CheckResult>): string | undefined {
+  for (const id of check.dependsOn ?? []) {
+    const dependency = byId.get(id);
+    if (!dependency) return `the check it depends on, ${id}, did not run`;
+    if (dependency.outcome === 'pass' || dependency.outcome === 'warn') continue;
+    const name = dependency.catalog ? `${dependency.catalog} (${id})` : id;
+    if (dependency.outcome === 'skip') return `skipped with ${name}: ${dependency.reason}`;
+    return `the positive control ${name} ${dependency.outcome === 'fail' ? 'failed' : 'could not run'}: ${dependency.reason}`;
+  }
+  return undefined;
+}
+
 async function runOne(
   check: Check,
-  run: { target: Target; redactor: Redactor; cache: RunCache; capabilities: Set<Capability> | undefined },
+  run: {
+    target: Target;
+    redactor: Redactor;
+    cache: RunCache;
+    capabilities: Set<Capability> | undefined;
+    byId: Map<string, CheckResult>;
+  },
 ): Promise<CheckResult> {
   const started = performance.now();
-  const base = { id: check.id, suite: check.suite, title: check.title, level: check.level, spec: check.spec };
+  const base = {
+    id: check.id,
+    suite: check.suite,
+    title: check.title,
+    level: check.level,
+    spec: check.spec,
+    ...(check.catalog && { catalog: check.catalog }),
+    phase: 'conformance' as const,
+  };
   const finish = (
     outcome: Outcome,
     reason: string,
@@ -143,16 +177,27 @@ async function runOne(
   for (const capability of check.requires ?? []) {
     if (run.capabilities && !run.capabilities.has(capability)) return finish('skip', `the issuer does not support ${capability}`);
   }
+  const precondition = failedPrecondition(check, run.byId);
+  if (precondition) {
+    const skipped = precondition.startsWith('skipped with');
+    return finish(skipped ? 'skip' : 'error', new PreconditionFailed(precondition).message);
+  }
 
   const timeoutMs = check.timeoutMs ?? run.target.profile.timeouts.check;
   const controller = new AbortController();
   const handle = createCheckContext({
+    checkId: check.id,
     target: run.target,
     redactor: run.redactor,
     cache: run.cache,
     signal: controller.signal,
     requestTimeoutMs: run.target.profile.timeouts.request,
+    maxBodyBytes: run.target.profile.limits.maxBodyBytes,
   });
+  const withWarnings = (reason: string) => {
+    const warnings = handle.warnings();
+    return warnings.length ? `${reason}; also: ${warnings.join('; ')}` : reason;
+  };
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<'timeout'>((resolve) => {
     timer = setTimeout(() => {
@@ -163,9 +208,15 @@ async function runOne(
   try {
     const ended = await Promise.race([check.run(handle.context).then(() => 'done' as const), timeout]);
     if (ended === 'timeout') return finish('error', `did not finish within ${timeoutMs} ms`, handle.evidence);
-    return finish('pass', handle.passReason() ?? 'behaves as the clause requires', handle.evidence);
+    const warnings = handle.warnings();
+    if (warnings.length) return finish('warn', warnings.join('; '), handle.evidence);
+    const reason = handle.passReason();
+    if (reason === undefined)
+      return finish('error', 'the check ended without a verdict (it did not say what it examined)', handle.evidence);
+    return finish('pass', reason, handle.evidence);
   } catch (error) {
-    if (error instanceof CheckFailed) return finish(check.level === 'MUST' ? 'fail' : 'warn', error.message, handle.evidence);
+    if (error instanceof CheckFailed)
+      return finish(outcomeAt(error.level ?? check.level), withWarnings(error.message), handle.evidence);
     if (error instanceof CheckSkipped) return finish('skip', error.message, handle.evidence);
     if (error instanceof StepError) return finish('error', error.message, handle.evidence);
     const message = controller.signal.aborted

@@ -7,9 +7,11 @@
  * node:http rather than fastify: the JWKS modes need the raw response (headers before a slow
  * body, a body cut short, a request held open), and there are only three routes.
  */
+
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Clock, createClock } from '../lib/clock.ts';
+import { wellKnown } from '../oauth/well-known.ts';
 import { closeServer, type FetchListener, startFetchListener } from './fetch-listener.ts';
 import { createForger, type Forger } from './forge.ts';
 import { type JwksMode, JwksResponder } from './jwks-modes.ts';
@@ -72,7 +74,7 @@ export interface RunningTestIssuer {
 }
 
 export const jwksPath = '/jwks';
-const metadataPaths = ['/.well-known/openid-configuration', '/.well-known/oauth-authorization-server'];
+const metadataPaths: string[] = [wellKnown.openid, wellKnown.oauth];
 
 export async function startHarnessIssuer(options: HarnessIssuerOptions): Promise<RunningTestIssuer> {
   const host = options.host ?? '127.0.0.1';

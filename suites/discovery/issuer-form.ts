@@ -44,5 +44,6 @@ export default check({
     t.assert(plain.length === 0, `plain http on a non-loopback host: ${plain.join(', ')}`);
     // http is tolerated on loopback (a local test stack) but reported, never silently passed.
     t.assert(loopback.length === 0, `http (loopback only, fine for a local stack, not for production): ${loopback.join(', ')}`);
+    t.passReason(`issuer ${issuer.href} has no query or fragment; every advertised endpoint uses https`);
   },
 });

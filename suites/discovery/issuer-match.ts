@@ -16,5 +16,6 @@ export default check({
       metadata.issuer === expected,
       `${url} says issuer ${JSON.stringify(metadata.issuer)}, the target is ${JSON.stringify(expected)}: tokens would fail iss validation`,
     );
+    t.passReason(`${url} names issuer ${expected}`);
   },
 });

@@ -18,5 +18,10 @@ export default check({
       ...responseTypes.filter((type) => typeof type === 'string' && type.split(' ').includes('token')),
     ];
     t.assert(legacy.length === 0, `offers ${legacy.map((value) => JSON.stringify(value)).join(', ')}`);
+    t.passReason(
+      grants.length || responseTypes.length
+        ? `${grants.length} grant types and ${responseTypes.length} response types advertised; none is password or implicit`
+        : 'no grant_types_supported or response_types_supported advertised (RFC 8414 defaults: authorization_code, code)',
+    );
   },
 });

@@ -1,7 +1,8 @@
 // suites/discovery/required-members.ts
+
+import { wellKnown } from '../../harness/oauth/well-known.ts';
 import { check } from '../../harness/runner/check.ts';
 import type { CheckContext } from '../../harness/runner/context.ts';
-import { wellKnown } from '../../harness/runner/steps.ts';
 
 // OIDC Discovery 1.0 §3 REQUIRED members; RFC 8414 §2 requires issuer, response_types_supported
 // and (when the code grant is supported) the endpoints below.

@@ -1,7 +1,8 @@
 // suites/discovery/well-known.ts
+
+import { wellKnown, wellKnownUrl } from '../../harness/oauth/well-known.ts';
 import { check } from '../../harness/runner/check.ts';
 import type { CheckContext } from '../../harness/runner/context.ts';
-import { wellKnown, wellKnownUrl } from '../../harness/runner/steps.ts';
 
 export default check({
   id: 'discovery.well-known',

@@ -2,7 +2,7 @@
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { check } from '../../harness/runner/check.ts';
 import type { CheckContext } from '../../harness/runner/context.ts';
-import { StepError } from '../../harness/runner/steps.ts';
+import { StepError } from '../../harness/runner/verdict.ts';
 import { fetchJwks, jwsHeader, requireKeys } from './fetch-jwks.ts';
 
 const rotationDeadlineMs = 20_000;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { colorEnabled, consoleReporter } from '../../harness/reporting/console.ts';
-import type { RunResult } from '../../harness/runner/model.ts';
+import type { RunResult } from '../../harness/results/model.ts';
 import { fixtureRunResult } from '../fixtures/run-result.ts';
 
 function memoryStream(isTTY = false) {

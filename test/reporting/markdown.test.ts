@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { markdownCell, toMarkdown } from '../../harness/reporting/markdown.ts';
-import type { CheckResult } from '../../harness/runner/model.ts';
-import { summarize } from '../../harness/runner/model.ts';
+import type { CheckResult } from '../../harness/results/model.ts';
+import { summarize } from '../../harness/results/model.ts';
 import { fixtureRunResult } from '../fixtures/run-result.ts';
 
 describe('summary.md', () => {

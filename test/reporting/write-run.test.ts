@@ -6,7 +6,7 @@ import { consoleReporter } from '../../harness/reporting/console.ts';
 import { standardReporters } from '../../harness/reporting/index.ts';
 import { jsonReporter } from '../../harness/reporting/json.ts';
 import { pointLatest, writeReports } from '../../harness/reporting/write-run.ts';
-import type { Reporter } from '../../harness/runner/model.ts';
+import type { Reporter } from '../../harness/results/model.ts';
 import { fixtureRunResult, fixtureSecretValues } from '../fixtures/run-result.ts';
 
 let base: string;

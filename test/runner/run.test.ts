@@ -3,12 +3,13 @@ import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../../harness/lib/errors.ts';
 import { profileSchema } from '../../harness/profile/schema.ts';
+import { summarize } from '../../harness/results/model.ts';
 import { type CheckDefinition, check, suite } from '../../harness/runner/check.ts';
 import type { CheckContext } from '../../harness/runner/context.ts';
 import { Redactor } from '../../harness/runner/redactor.ts';
 import { runChecks, selectChecks } from '../../harness/runner/run.ts';
-import { StepError } from '../../harness/runner/steps.ts';
 import type { Target } from '../../harness/runner/target.ts';
+import { StepError } from '../../harness/runner/verdict.ts';
 
 let server: Server;
 let url: string;
@@ -59,34 +60,38 @@ const checks = [
     await t.fetch(`${url}/slow`);
   }),
   make('needs-rs', async () => {}, { needs: ['resourceServer'] }),
-  make('needs-dpop', async () => {}, { requires: ['dpop'] }),
+  make('needs-dpop', async (t: CheckContext) => t.passReason('ran'), { requires: ['dpop'] }),
   make('fapi-only', async () => {}, { profiles: ['fapi2'] }),
   make('leaks', async (t: CheckContext) => t.fail('secret value super-secret-value-123 in the reason')),
+  make('no-verdict', async (t: CheckContext) => {
+    await t.steps.discovery();
+  }),
+  make('soft-finding', async (t: CheckContext) => {
+    t.warn('the refetch cool-down is missing');
+    t.passReason('refused the unknown kid');
+  }),
+  make('soft-then-hard', async (t: CheckContext) => {
+    t.should(false, 'minor thing');
+    t.fail('major thing');
+  }),
+  make('graded', async (t: CheckContext) => t.fail('leeway is 120 s', 'SHOULD')),
+  make('control', async (t: CheckContext) => t.fail('the valid token was refused')),
+  make('dependant', async (t: CheckContext) => t.passReason('would pass vacuously'), { dependsOn: ['synthetic.control'] }),
 ];
 const synthetic = suite('synthetic', 'Synthetic', checks);
-
-const meta = {
-  runId: 'r',
-  tool: { name: 'tokenproof' as const, version: 't' },
-  target: { name: 'synthetic' },
-  command: 'test',
-  startedAt: new Date().toISOString(),
-  suites: ['synthetic'],
-};
 
 describe('runChecks', () => {
   it('maps every way a check can end to its outcome and reason', async () => {
     const redactor = new Redactor();
     redactor.register('super-secret-value-123');
     const seen: string[] = [];
-    const result = await runChecks({
+    const checksRun = await runChecks({
       target: target(),
       checks: synthetic.checks,
       reporters: [{ name: 'spy', onCheckEnd: (r) => void seen.push(r.id), onEnd: () => [] }],
-      meta,
       redactor,
     });
-    const by = Object.fromEntries(result.checks.map((r) => [r.id.replace('synthetic.', ''), r]));
+    const by = Object.fromEntries(checksRun.map((r) => [r.id.replace('synthetic.', ''), r]));
     expect(by.passes).toMatchObject({ outcome: 'pass', reason: 'found the document' });
     expect(by.passes!.evidence.exchanges[0]!.response!.status).toBe(200);
     expect(by.fails).toMatchObject({ outcome: 'fail', reason: 'the server did X' });
@@ -99,18 +104,26 @@ describe('runChecks', () => {
     expect(by['needs-dpop']).toMatchObject({ outcome: 'skip', reason: 'the issuer does not support dpop' });
     expect(by['fapi-only']).toMatchObject({ outcome: 'skip', reason: 'applies to the fapi2 profile; this target is rfc9700' });
     expect(by.leaks!.reason).not.toContain('super-secret-value-123');
-    expect(result.summary).toEqual({ pass: 1, fail: 2, warn: 1, skip: 4, error: 3 });
+    expect(by['no-verdict']).toMatchObject({ outcome: 'error', reason: expect.stringMatching(/without a verdict/) });
+    expect(by['soft-finding']).toMatchObject({ outcome: 'warn', reason: 'the refetch cool-down is missing' });
+    expect(by['soft-then-hard']).toMatchObject({ outcome: 'fail', reason: 'major thing; also: minor thing' });
+    expect(by.graded).toMatchObject({ outcome: 'warn', reason: 'leeway is 120 s' });
+    expect(by.control).toMatchObject({ outcome: 'fail' });
+    expect(by.dependant).toMatchObject({
+      outcome: 'error',
+      reason: 'the positive control synthetic.control failed: the valid token was refused',
+    });
+    expect(summarize(checksRun)).toEqual({ pass: 1, fail: 4, warn: 3, skip: 4, error: 5 });
     expect(seen).toEqual(synthetic.checks.map((c) => c.id));
   });
 
   it('takes declared capabilities over discovery', async () => {
-    const result = await runChecks({
+    const checksRun = await runChecks({
       target: target({ capabilities: ['dpop'] }),
       checks: selectChecks([synthetic], { checks: ['synthetic.needs-dpop'] }),
       reporters: [],
-      meta,
     });
-    expect(result.checks[0]!.outcome).toBe('pass');
+    expect(checksRun[0]!.outcome).toBe('pass');
   });
 });
 
@@ -123,6 +136,12 @@ describe('selectChecks', () => {
     expect(selectChecks([synthetic, other], { checks: ['O01', 'synthetic.fails'] }).map((c) => c.id)).toEqual([
       'synthetic.fails',
       'other.one',
+    ]);
+  });
+  it('selects the positive controls a selected check depends on', () => {
+    expect(selectChecks([synthetic], { checks: ['synthetic.dependant'] }).map((c) => c.id)).toEqual([
+      'synthetic.control',
+      'synthetic.dependant',
     ]);
   });
   it('refuses unknown names with a usage error', () => {

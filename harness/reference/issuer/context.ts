@@ -1,6 +1,8 @@
 /** Everything a request handler of the reference issuer needs, built once per issuer instance. */
+
 import type { Clock } from '../../lib/clock.ts';
 import type { ReplayCache } from '../../oauth/replay-cache.ts';
+import { wellKnown } from '../../oauth/well-known.ts';
 import type { ClientConfig, IssuerConfig, UserConfig } from './config.ts';
 import type { RevocationEvents } from './events.ts';
 import type { KeyStore } from './keys.ts';
@@ -25,8 +27,8 @@ export interface IssuerContext {
 }
 
 export const paths = {
-  discovery: '/.well-known/openid-configuration',
-  oauthMetadata: '/.well-known/oauth-authorization-server',
+  discovery: wellKnown.openid,
+  oauthMetadata: wellKnown.oauth,
   jwks: '/jwks',
   authorize: '/authorize',
   token: '/token',

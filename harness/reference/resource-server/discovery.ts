@@ -3,6 +3,7 @@
  * endpoint and revocation events are. Fetched once on demand; a failure is retried on the next
  * demand after a short pause, so a resource server started before its issuer still finds it.
  */
+import { wellKnown, wellKnownUrl } from '../../oauth/well-known.ts';
 import { FetchError, fetchJson } from './fetch-json.ts';
 
 export interface IssuerMetadata {
@@ -76,12 +77,7 @@ export class IssuerDiscovery {
   }
 }
 
-/** RFC 8414 §3.1 inserts the well-known segment before the issuer's path; OIDC appends it. */
+/** RFC 8414 metadata first (an OAuth RS trusts an authorization server), then OIDC discovery. */
 export function wellKnownUrls(issuer: string): string[] {
-  const url = new URL(issuer);
-  const path = url.pathname === '/' ? '' : url.pathname.replace(/\/$/, '');
-  return [
-    `${url.origin}/.well-known/oauth-authorization-server${path}`,
-    `${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`,
-  ];
+  return [wellKnownUrl(issuer, wellKnown.oauth), wellKnownUrl(issuer, wellKnown.openid)];
 }

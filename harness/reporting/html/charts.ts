@@ -4,8 +4,8 @@
  * classes (o-pass, o-fail, ...) so the stylesheet owns the palette, dark mode included.
  * Hand-written because any charting library would have to be inlined whole into every report.
  */
-import type { CheckResult, Summary, Timeline, TimelineSeries } from '../../runner/model.ts';
-import { outcomes } from '../../runner/model.ts';
+import type { CheckResult, Summary, Timeline, TimelineSeries } from '../../results/model.ts';
+import { outcomes } from '../../results/model.ts';
 import { escapeHtml } from '../escape.ts';
 import { formatDuration, outcomePhrases } from '../format.ts';
 

@@ -1,6 +1,7 @@
 /**
- * The check model (DESIGN.md "Checks") and the results every reporter consumes. Reporters see
- * only these types: the data flows profile → environment → checks → results → reporters.
+ * The results model (DESIGN.md "Checks", "Reports"): what a run produces and every reporter
+ * consumes. It lives outside the runner so the conformance, load and chaos phases all report
+ * through it without importing each other: profile → environment → phases → results → reporters.
  */
 
 export type Level = 'MUST' | 'SHOULD';
@@ -22,6 +23,12 @@ export interface Evidence {
   notes: string[];
 }
 
+/** Set on a result that an --expect list named: it does not fail the run (see expect.ts). */
+export interface ExpectedFinding {
+  /** The note from the expectations file (a ticket, a reason). */
+  note?: string;
+}
+
 export interface CheckResult {
   id: string;
   suite: string;
@@ -33,6 +40,22 @@ export interface CheckResult {
   spec: string[];
   durationMs: number;
   evidence: Evidence;
+  /** The catalog code of shared/CHECKS.md (D05), when the check has one. */
+  catalog?: string;
+  /** Which phase produced it: 'conformance' for suite checks; 'load' and 'chaos' for theirs. */
+  phase?: PhaseName;
+  /** Present when an --expect entry matched this result. */
+  expected?: ExpectedFinding;
+}
+
+/** An --expect entry whose finding did not happen: the server was fixed, the entry can go. */
+export interface FixedFinding {
+  check: string;
+  outcome: Outcome;
+  reason?: string;
+  note?: string;
+  /** What the check did this time. */
+  observed: Outcome | 'not run';
 }
 
 export interface SloVerdict {
@@ -76,12 +99,41 @@ export interface Timeline {
   faults: TimelineFault[];
 }
 
+export type PhaseName = 'conformance' | 'load' | 'chaos';
+
+/** What one phase of a run produced; the run result is the phases put together. */
+export interface PhaseResult {
+  name: PhaseName;
+  /** Milliseconds since the run started. */
+  startMs: number;
+  durationMs: number;
+  checks: CheckResult[];
+  slo: SloVerdict[];
+  timeline?: Timeline;
+  /** Phase-specific data for reporters that know it (k6 summary, game-day phases). */
+  details?: Record<string, unknown>;
+}
+
+/** A phase as listed in the run result (its checks and SLOs are in the run's lists). */
+export interface PhaseSummary {
+  name: PhaseName;
+  startMs: number;
+  durationMs: number;
+  details?: Record<string, unknown>;
+}
+
 export interface RunResult extends RunMeta {
   durationMs: number;
   summary: Summary;
   checks: CheckResult[];
   slo: SloVerdict[];
   timeline?: Timeline;
+  /** The phases that ran, in order. Absent in results from before phases existed. */
+  phases?: PhaseSummary[];
+  /** --expect entries that no longer happen. */
+  fixed?: FixedFinding[];
+  /** Under --strict-expect a fixed entry fails the run. */
+  strictExpect?: boolean;
 }
 
 export function emptySummary(): Summary {
@@ -94,16 +146,32 @@ export function summarize(checks: readonly CheckResult[]): Summary {
   return summary;
 }
 
-/** The run fails (exit 1) on a MUST failure, a harness/target error, or a breached SLO. */
-export function runFailed(result: Pick<RunResult, 'summary' | 'slo'>): boolean {
-  return result.summary.fail > 0 || result.summary.error > 0 || result.slo.some((verdict) => !verdict.ok);
+/** A result that counts against the run: a fail or an error that no --expect entry covers. */
+export function countsAgainstRun(check: Pick<CheckResult, 'outcome' | 'expected'>): boolean {
+  return (check.outcome === 'fail' || check.outcome === 'error') && !check.expected;
+}
+
+/**
+ * The run fails (exit 1) on a MUST failure or a harness/target error that was not expected, a
+ * breached SLO, or (under --strict-expect) an expected finding that no longer happens.
+ */
+export function runFailed(
+  result: Pick<RunResult, 'checks' | 'slo'> & Partial<Pick<RunResult, 'fixed' | 'strictExpect'>>,
+): boolean {
+  return (
+    result.checks.some(countsAgainstRun) ||
+    result.slo.some((verdict) => !verdict.ok) ||
+    (result.strictExpect === true && (result.fixed?.length ?? 0) > 0)
+  );
 }
 
 /** Reporter plug-ins (console, JSON, JUnit, Markdown, HTML, Prometheus) all implement this. */
 export interface Reporter {
   readonly name: string;
   onBegin?(meta: RunMeta, planned: { id: string; suite: string }[]): void | Promise<void>;
+  onPhaseBegin?(phase: { name: PhaseName; startMs: number }): void | Promise<void>;
   onCheckEnd?(result: CheckResult): void | Promise<void>;
+  onPhaseEnd?(phase: PhaseResult): void | Promise<void>;
   /** Writes whatever the reporter produces; returns the files written (if any). */
   onEnd(result: RunResult, outDir: string): string[] | Promise<string[]>;
 }

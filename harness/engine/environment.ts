@@ -1,0 +1,101 @@
+/**
+ * Prepares the one environment a run's phases share: the target (from a profile, launched or
+ * external, or the embedded reference stack), the harness test issuer when the resource server
+ * trusts it, the placeholders a launched target was given, and one stop() for all of it. Used by
+ * conform, run, up and, later, load and chaos, so none of them copies another.
+ */
+import { join } from 'node:path';
+import { startEmbedded } from '../env/embedded.ts';
+import type { LaunchedProcess } from '../env/launch.ts';
+import { launchProfileTargets, preflight, registerProfileSecrets } from '../env/prepare.ts';
+import type { LoadedProfile } from '../profile/load.ts';
+import type { Redactor } from '../runner/redactor.ts';
+import type { Target } from '../runner/target.ts';
+import { type RunningTestIssuer, startHarnessIssuer } from '../test-issuer/server.ts';
+
+export type EnvironmentKind = 'embedded' | 'external';
+
+export interface PreparedEnvironment {
+  kind: EnvironmentKind;
+  target: Target;
+  testIssuer?: RunningTestIssuer;
+  /** What `{{name}}` placeholders resolved to for launched targets (runDir, testIssuer.url, ...). */
+  placeholders: Record<string, string>;
+  /** Processes the harness started (reference servers, launched targets). */
+  processes: LaunchedProcess[];
+  /** Credentials of an embedded stack, for `tokenproof up` to hand to a person. */
+  credentials?: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+export interface EnvironmentRequest {
+  /** A loaded target profile; absent = the embedded reference stack. */
+  profile?: LoadedProfile;
+  /** The run's folder: logs of launched processes go to <runDir>/logs. */
+  runDir: string;
+  redactor: Redactor;
+  log?: (line: string) => void;
+}
+
+export async function prepareEnvironment(request: EnvironmentRequest): Promise<PreparedEnvironment> {
+  const workDir = join(request.runDir, 'logs');
+  const processes: LaunchedProcess[] = [];
+  let testIssuer: RunningTestIssuer | undefined;
+  const stop = async () => {
+    await Promise.all(processes.map((process) => process.stop()));
+    await testIssuer?.close();
+  };
+  try {
+    if (request.profile) {
+      const loaded = request.profile;
+      const target: Target = { name: loaded.profile.name, profile: loaded.profile, baseDir: loaded.baseDir, file: loaded.file };
+      registerProfileSecrets(request.redactor, loaded.profile);
+      const resourceServer = loaded.profile.resourceServer;
+      if (resourceServer?.trusts === 'harness') {
+        // Started before the targets: a launched resource server is pointed at it.
+        testIssuer = await startHarnessIssuer({
+          audience: resourceServer.audience,
+          ...(resourceServer.scope && { scope: resourceServer.scope }),
+        });
+        target.testIssuer = testIssuer;
+        request.log?.(`harness test issuer at ${testIssuer.url}`);
+      }
+      const placeholders: Record<string, string> = {
+        runDir: request.runDir,
+        ...(testIssuer && {
+          'testIssuer.url': testIssuer.url,
+          'testIssuer.jwksUri': testIssuer.jwksUri,
+          'testIssuer.discoveryUri': testIssuer.discoveryUri,
+        }),
+      };
+      processes.push(
+        ...(await launchProfileTargets(loaded.profile, {
+          baseDir: loaded.baseDir,
+          workDir,
+          placeholders,
+          ...(request.log && { log: request.log }),
+        })),
+      );
+      await preflight(target.profile);
+      return { kind: 'external', target, ...(testIssuer && { testIssuer }), placeholders, processes, stop };
+    }
+    const stack = await startEmbedded({ workDir, ...(request.log && { log: request.log }) });
+    processes.push(...stack.processes);
+    const target: Target = { name: stack.profile.name, profile: stack.profile, baseDir: process.cwd() };
+    registerProfileSecrets(request.redactor, stack.profile);
+    for (const [name, value] of Object.entries(stack.credentials))
+      if (name.startsWith('TOKENPROOF_')) request.redactor.register(value);
+    await preflight(target.profile);
+    return {
+      kind: 'embedded',
+      target,
+      placeholders: { runDir: request.runDir },
+      processes,
+      credentials: stack.credentials,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

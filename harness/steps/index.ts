@@ -1,0 +1,32 @@
+/**
+ * The shared steps checks are built from (STYLE.md: a negative check is the happy path with one
+ * step swapped), split by domain: discovery, token, jwks, admin, resource-server. A suite that
+ * needs a new step adds it to its domain's file (or a new domain file wired here), so every
+ * other suite can use it. Steps carry the HTTP, register every credential with the redactor, and
+ * throw StepError when the target cannot do what the step needs (the outcome is then `error`:
+ * the target broke, which is never counted as a pass).
+ */
+import { adminSteps } from './admin.ts';
+import { discoverySteps } from './discovery.ts';
+import type { StepIO } from './io.ts';
+import { jwksSteps } from './jwks.ts';
+import { resourceServerSteps } from './resource-server.ts';
+import { tokenSteps } from './token.ts';
+
+export { RunCache } from './cache.ts';
+export type { Discovery } from './discovery.ts';
+export type { StepIO } from './io.ts';
+export { type FetchedJwks, type Jwk, jwsHeader } from './jwks.ts';
+
+export function createSteps(io: StepIO) {
+  const discovery = discoverySteps(io);
+  return {
+    ...discovery,
+    ...tokenSteps(io, discovery),
+    ...jwksSteps(discovery),
+    ...adminSteps(io),
+    resourceServer: resourceServerSteps(io),
+  };
+}
+
+export type Steps = ReturnType<typeof createSteps>;
