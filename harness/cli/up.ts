@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { prepareEnvironment } from '../engine/environment.ts';
 import { audience } from '../env/embedded.ts';
-import { Redactor } from '../runner/redactor.ts';
+import { Redactor } from '../lib/redactor.ts';
 import { startHarnessIssuer } from '../test-issuer/server.ts';
 import { waitForSignal } from './serve.ts';
 

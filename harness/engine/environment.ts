@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { startEmbedded } from '../env/embedded.ts';
 import type { LaunchedProcess } from '../env/launch.ts';
 import { launchProfileTargets, preflight, registerProfileSecrets } from '../env/prepare.ts';
+import type { Redactor } from '../lib/redactor.ts';
 import type { LoadedProfile } from '../profile/load.ts';
-import type { Redactor } from '../runner/redactor.ts';
 import type { Target } from '../runner/target.ts';
 import { type RunningTestIssuer, startHarnessIssuer } from '../test-issuer/server.ts';
 

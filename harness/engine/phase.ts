@@ -3,8 +3,9 @@
  * conformance, load, chaos. Each phase returns its part of the run result; the engine stamps
  * its timing and hands it to the reporters' phase hooks.
  */
+
+import type { Redactor } from '../lib/redactor.ts';
 import type { CheckResult, PhaseName, Reporter, SloVerdict, Timeline } from '../results/model.ts';
-import type { Redactor } from '../runner/redactor.ts';
 import type { PreparedEnvironment } from './environment.ts';
 
 export interface PhaseContext {

@@ -8,6 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { stopLaunchedOnInterrupt } from '../env/launch.ts';
 import { ExitCode } from '../lib/errors.ts';
+import { Redactor } from '../lib/redactor.ts';
 import type { LoadedProfile } from '../profile/load.ts';
 import { writeReports } from '../reporting/write-run.ts';
 import {
@@ -20,7 +21,6 @@ import {
   runFailed,
   summarize,
 } from '../results/model.ts';
-import { Redactor } from '../runner/redactor.ts';
 import { type PreparedEnvironment, prepareEnvironment } from './environment.ts';
 import type { Phase } from './phase.ts';
 

@@ -6,8 +6,8 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { EnvironmentError } from '../lib/errors.ts';
+import type { Redactor } from '../lib/redactor.ts';
 import type { LaunchSpec, Profile } from '../profile/schema.ts';
-import type { Redactor } from '../runner/redactor.ts';
 import { fillPlaceholders, type LaunchedProcess, launch } from './launch.ts';
 
 export async function launchProfileTargets(

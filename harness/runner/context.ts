@@ -1,10 +1,11 @@
 /** What a check's run(t) receives: the target, the shared steps, evidence, and the verdict helpers. */
+
+import type { Redactor } from '../lib/redactor.ts';
 import type { Fetcher } from '../oauth/client.ts';
 import type { Profile } from '../profile/schema.ts';
 import type { Evidence, Level } from '../results/model.ts';
 import { createSteps, type RunCache, type Steps } from '../steps/index.ts';
 import { recordingFetch } from './http.ts';
-import type { Redactor } from './redactor.ts';
 import type { Target } from './target.ts';
 import { CheckFailed, CheckSkipped, StepError } from './verdict.ts';
 

@@ -4,9 +4,10 @@
  * covers the whole exchange, body included (a server that drips one byte at a time is cut off),
  * and the body is read through a size cap (a 2 GB answer costs at most the cap in memory).
  */
+
+import type { Redactor } from '../lib/redactor.ts';
 import type { Fetcher } from '../oauth/client.ts';
 import type { Exchange } from '../results/model.ts';
-import type { Redactor } from './redactor.ts';
 
 const maxBodyShown = 4096;
 /** The default cap on a response body the harness reads: JSON documents and error bodies are far smaller. */

@@ -5,6 +5,7 @@
  * without saying what it examined is `error`, never a vacuous pass.
  */
 import { UsageError } from '../lib/errors.ts';
+import { Redactor } from '../lib/redactor.ts';
 import type { Capability } from '../profile/schema.ts';
 import type { CheckResult, Outcome, Reporter } from '../results/model.ts';
 import { createSteps, RunCache } from '../steps/index.ts';
@@ -12,7 +13,6 @@ import { detectCapabilities } from './capabilities.ts';
 import type { Check, Suite, TargetPart } from './check.ts';
 import { createCheckContext } from './context.ts';
 import { recordingFetch } from './http.ts';
-import { Redactor } from './redactor.ts';
 import type { Target } from './target.ts';
 import { CheckFailed, CheckSkipped, outcomeAt, PreconditionFailed, StepError } from './verdict.ts';
 

@@ -1,6 +1,7 @@
 /** What every domain's steps are built from: the target, the check's recording fetch, and the run's shared state. */
+
+import type { Redactor } from '../lib/redactor.ts';
 import type { Fetcher } from '../oauth/client.ts';
-import type { Redactor } from '../runner/redactor.ts';
 import type { Target } from '../runner/target.ts';
 import type { RunCache } from './cache.ts';
 

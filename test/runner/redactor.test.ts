@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Redactor } from '../../harness/runner/redactor.ts';
+import { Redactor } from '../../harness/lib/redactor.ts';
 
 const jwt = `${Buffer.from('{"alg":"RS256","typ":"at+jwt"}').toString('base64url')}.${Buffer.from('{"sub":"alice"}').toString('base64url')}.c2lnbmF0dXJlLWJ5dGVzLXRoYXQtbXVzdC1ub3Qtc2hvdw`;
 const signature = jwt.split('.')[2]!;

@@ -2,11 +2,11 @@
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../../harness/lib/errors.ts';
+import { Redactor } from '../../harness/lib/redactor.ts';
 import { profileSchema } from '../../harness/profile/schema.ts';
 import { summarize } from '../../harness/results/model.ts';
 import { type CheckDefinition, check, suite } from '../../harness/runner/check.ts';
 import type { CheckContext } from '../../harness/runner/context.ts';
-import { Redactor } from '../../harness/runner/redactor.ts';
 import { runChecks, selectChecks } from '../../harness/runner/run.ts';
 import type { Target } from '../../harness/runner/target.ts';
 import { StepError } from '../../harness/runner/verdict.ts';

@@ -5,7 +5,7 @@
  * well-known places (Authorization headers, token fields, form secrets) are masked structurally,
  * so even an unregistered token is shown only as a JWS header and claims or a short prefix.
  */
-import { redactJwt, redactToken } from '../lib/redact.ts';
+import { redactJwt, redactToken } from './redact.ts';
 
 const jwsPattern = /\b(eyJ[A-Za-z0-9_-]{4,})\.(eyJ[A-Za-z0-9_-]*)\.([A-Za-z0-9_-]{8,})/g;
 const secretFields = new Set([
