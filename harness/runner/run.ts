@@ -218,7 +218,8 @@ async function runOne(
     if (error instanceof CheckFailed)
       return finish(outcomeAt(error.level ?? check.level), withWarnings(error.message), handle.evidence);
     if (error instanceof CheckSkipped) return finish('skip', error.message, handle.evidence);
-    if (error instanceof StepError) return finish('error', error.message, handle.evidence);
+    if (error instanceof StepError || error instanceof PreconditionFailed)
+      return finish('error', error.message, handle.evidence);
     const message = controller.signal.aborted
       ? `did not finish within ${timeoutMs} ms`
       : `harness error: ${(error as Error).message}`;

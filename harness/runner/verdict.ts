@@ -44,7 +44,11 @@ export class StepError extends Verdict {
   readonly code = 'ERR_STEP_FAILED';
 }
 
-/** A check this one depends on (a positive control) did not pass: judging this one would mislead. */
+/**
+ * A check this one depends on (a positive control) did not pass, so judging this one would
+ * mislead: `error` naming the control. The runner raises it for `dependsOn`; a shared step may
+ * throw it too (the RS control step, when no valid token is accepted at all).
+ */
 export class PreconditionFailed extends Verdict {
   readonly code = 'ERR_PRECONDITION_FAILED';
 }
