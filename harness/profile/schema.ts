@@ -41,6 +41,12 @@ const clientSchema = z.strictObject({
   privateKeyFile: z.string().optional().describe('PEM private key for private_key_jwt, relative to the profile file'),
   scopes: z.array(z.string()).default([]),
   redirectUri: z.url().optional().describe('overrides login.redirectUri for this client'),
+  tokenParams: z
+    .record(z.string(), z.string())
+    .default({})
+    .describe(
+      'extra parameters on every token request of this client, e.g. a vendor audience=… where the issuer does not take RFC 8707 resource (reported as non-standard)',
+    ),
 });
 
 const loginStep = z.union([
@@ -60,6 +66,11 @@ export const profileSchema = z.strictObject({
         .strictObject({
           primary: clientSchema,
           secondary: clientSchema.optional().describe('a second client, for cross-client checks'),
+          resourceServer: clientSchema
+            .optional()
+            .describe(
+              "the resource server's own client: it introspects tokens issued for its audience (RFC 7662 §2.1); default: the primary client",
+            ),
         })
         .optional(),
       login: z
@@ -76,6 +87,41 @@ export const profileSchema = z.strictObject({
         .optional()
         .describe('what the issuer supports; detected from discovery when absent'),
       profile: z.enum(['rfc9700', 'fapi2']).default('rfc9700').describe('which refresh-rotation semantics apply'),
+      introspection: z
+        .strictObject({
+          url: httpUrl
+            .optional()
+            .describe(
+              'the RFC 7662 endpoint, when discovery does not advertise it (e.g. an admin endpoint); default: introspection_endpoint',
+            ),
+          client: clientSchema
+            .optional()
+            .describe(
+              'credentials for this endpoint when they are not a profile client (e.g. admin credentials); default: clients.resourceServer, else primary',
+            ),
+          audience: z
+            .string()
+            .min(1)
+            .optional()
+            .describe(
+              'audience of the tokens the introspecting client may see (requested as RFC 8707 resource unless the client tokenParams name it); default: resourceServer.audience',
+            ),
+          networkProtected: z
+            .boolean()
+            .default(false)
+            .describe(
+              'the endpoint is protected by the network (an admin port) instead of caller authentication: I04 is skipped',
+            ),
+        })
+        .optional()
+        .describe('how to reach RFC 7662 introspection'),
+      revocation: z
+        .strictObject({
+          url: httpUrl
+            .optional()
+            .describe('the RFC 7009 endpoint, when discovery does not advertise it; default: revocation_endpoint'),
+        })
+        .optional(),
       admin: z
         .strictObject({
           rotateKeys: z

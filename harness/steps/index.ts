@@ -8,21 +8,31 @@
  */
 import { adminSteps } from './admin.ts';
 import { discoverySteps } from './discovery.ts';
+import { exchangeSteps } from './exchange.ts';
+import { introspectionSteps } from './introspection.ts';
 import type { StepIO } from './io.ts';
 import { jwksSteps } from './jwks.ts';
 import { resourceServerSteps } from './resource-server.ts';
+import { revocationSteps } from './revocation.ts';
 import { tokenSteps } from './token.ts';
 
 export { RunCache } from './cache.ts';
 export type { Discovery } from './discovery.ts';
+export { tokenTypes } from './exchange.ts';
+export type { IntrospectionAnswer, IntrospectionBody } from './introspection.ts';
 export type { StepIO } from './io.ts';
 export { type FetchedJwks, type Jwk, jwsHeader } from './jwks.ts';
+export type { ClientChoice, RevocationAnswer } from './revocation.ts';
 
 export function createSteps(io: StepIO) {
   const discovery = discoverySteps(io);
+  const token = tokenSteps(io, discovery);
   return {
     ...discovery,
-    ...tokenSteps(io, discovery),
+    ...token,
+    ...revocationSteps(io, discovery),
+    ...introspectionSteps(io, discovery, token),
+    ...exchangeSteps(io, discovery, token),
     ...jwksSteps(discovery),
     ...adminSteps(io),
     resourceServer: resourceServerSteps(io),

@@ -1,0 +1,150 @@
+/**
+ * Introspection steps (RFC 7662): where the endpoint is (discovery, or a URL the profile gives
+ * for issuers that introspect only on an admin endpoint), who asks (the profile's
+ * resource-server client, or credentials of its own), and a token issued for that caller's
+ * audience: RFC 7662 §2.2 and §4 let a server answer `active:false` to a caller outside the
+ * token's audience, so the positive case asks as the party the token is meant for.
+ */
+import { type HttpAnswer, postForm } from '../oauth/client.ts';
+import { clientAuth } from '../runner/target.ts';
+import { CheckSkipped, StepError } from '../runner/verdict.ts';
+import type { discoverySteps } from './discovery.ts';
+import type { StepIO } from './io.ts';
+import { type ClientChoice, resolveClient } from './revocation.ts';
+import type { tokenSteps } from './token.ts';
+
+export interface IntrospectionBody {
+  active?: unknown;
+  scope?: unknown;
+  scp?: unknown;
+  client_id?: unknown;
+  exp?: unknown;
+  iat?: unknown;
+  nbf?: unknown;
+  iss?: unknown;
+  aud?: unknown;
+  sub?: unknown;
+  token_type?: unknown;
+  cnf?: unknown;
+  [member: string]: unknown;
+}
+
+export interface IntrospectOptions {
+  /** Who asks; default the introspecting party (issuer.introspection.client, clients.resourceServer, else primary). */
+  client?: ClientChoice;
+  hint?: string;
+  headers?: Record<string, string>;
+}
+
+export interface IntrospectionAnswer extends HttpAnswer<IntrospectionBody> {
+  endpoint: string;
+}
+
+export interface AudienceToken {
+  accessToken: string;
+  refreshToken?: string;
+  /** How the audience was asked for, for the report: RFC 8707 resource, the client's tokenParams, or not at all. */
+  requestedWith: 'resource' | 'tokenParams' | 'none';
+  audience?: string;
+}
+
+export function introspectionSteps(
+  io: StepIO,
+  discovery: ReturnType<typeof discoverySteps>,
+  token: ReturnType<typeof tokenSteps>,
+) {
+  const settings = () => io.target.profile.issuer?.introspection;
+
+  /** The introspection endpoint: issuer.introspection.url, else discovery's; neither → skip. */
+  async function introspectionEndpoint(): Promise<string> {
+    const declared = io.target.profile.issuer?.capabilities;
+    if (declared && !declared.includes('introspection'))
+      throw new CheckSkipped('the profile does not declare the introspection capability');
+    const configured = settings()?.url;
+    if (configured) return configured;
+    const advertised = await discovery.optionalEndpoint('introspection_endpoint');
+    if (!advertised)
+      throw new CheckSkipped('the issuer advertises no introspection_endpoint and the profile gives no issuer.introspection.url');
+    return advertised;
+  }
+
+  /** Whether the profile says the endpoint relies on network protection instead of caller authentication. */
+  const networkProtected = (): boolean => settings()?.networkProtected ?? false;
+
+  /** The audience of tokens the introspecting party may see: issuer.introspection.audience, else resourceServer.audience. */
+  const introspectionAudience = (): string | undefined => settings()?.audience ?? io.target.profile.resourceServer?.audience;
+
+  function introspector(choice: ClientChoice | undefined) {
+    if (choice !== undefined) return resolveClient(io, discovery, choice);
+    const own = settings()?.client;
+    if (own) return clientAuth(io.target, own, discovery.issuerUrl());
+    return resolveClient(io, discovery, 'resourceServer');
+  }
+
+  async function introspect(tokenValue: string, options: IntrospectOptions = {}): Promise<IntrospectionAnswer> {
+    io.redactor.register(tokenValue);
+    const endpoint = await introspectionEndpoint();
+    const answer = await postForm<IntrospectionBody>(
+      endpoint,
+      { token: tokenValue, ...(options.hint !== undefined && { token_type_hint: options.hint }) },
+      introspector(options.client),
+      options.headers,
+      io.fetch,
+    );
+    return { ...answer, endpoint };
+  }
+
+  /** Token-request parameters of a profile client (its tokenParams, e.g. a vendor audience=…). */
+  function tokenParamsOf(which: 'primary' | 'secondary' = 'primary'): Record<string, string> {
+    return io.target.profile.issuer?.clients?.[which]?.tokenParams ?? {};
+  }
+
+  /**
+   * A client_credentials access token of `which` issued for the introspecting party's audience:
+   * requested with RFC 8707 `resource`, unless the client's tokenParams already carry the
+   * audience in a vendor parameter.
+   */
+  async function audienceToken(which: 'primary' | 'secondary' = 'primary'): Promise<AudienceToken> {
+    const params = tokenParamsOf(which);
+    const audience = introspectionAudience();
+    const vendor = 'resource' in params || 'audience' in params;
+    const requestedWith = vendor ? 'tokenParams' : audience ? 'resource' : 'none';
+    const issued = await token.clientCredentialsToken(token.client(which), {
+      ...params,
+      ...(requestedWith === 'resource' && audience && { resource: audience }),
+    });
+    io.note(
+      requestedWith === 'resource'
+        ? `access token requested for audience ${audience} with RFC 8707 resource`
+        : requestedWith === 'tokenParams'
+          ? `access token requested with the client's tokenParams (${Object.keys(params).join(', ')})`
+          : 'access token requested without an audience (the profile names none)',
+    );
+    return {
+      accessToken: issued.access_token,
+      ...(issued.refresh_token && { refreshToken: issued.refresh_token }),
+      requestedWith,
+      ...(audience && { audience }),
+    };
+  }
+
+  /** Introspection the check needs in order to go on: a non-200 or non-JSON answer is a StepError. */
+  async function requireIntrospection(tokenValue: string, options: IntrospectOptions = {}): Promise<IntrospectionAnswer> {
+    const answer = await introspect(tokenValue, options);
+    if (answer.status !== 200 || answer.jsonError)
+      throw new StepError(
+        `introspection at ${answer.endpoint} answered HTTP ${answer.status}${answer.jsonError ? ', not JSON' : ''}`,
+      );
+    return answer;
+  }
+
+  return {
+    introspectionEndpoint,
+    networkProtected,
+    introspectionAudience,
+    introspect,
+    requireIntrospection,
+    audienceToken,
+    tokenParamsOf,
+  };
+}
