@@ -4,10 +4,12 @@
  */
 import { createHash } from 'node:crypto';
 import { calculateJwkThumbprint, compactVerify, decodeProtectedHeader, importJWK, type JWK } from 'jose';
+import type { AsymmetricAlgorithm } from './algorithms.ts';
 import { OAuthError } from './oauth-error.ts';
 import type { ReplayCache } from './replay-cache.ts';
 
-export const dpopAlgorithms = ['ES256', 'ES384', 'RS256', 'PS256', 'EdDSA'] as const;
+/** The proof algorithms accepted and advertised (`dpop_signing_alg_values_supported`): asymmetric only (RFC 9449 §4.2). */
+export const dpopAlgorithms = ['ES256', 'ES384', 'RS256', 'PS256', 'EdDSA'] as const satisfies readonly AsymmetricAlgorithm[];
 const privateMembers = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'];
 
 export interface DpopCheck {

@@ -7,16 +7,7 @@
  * JOSE (key import, proof verification, thumbprints) goes through jose.
  */
 import { createPublicKey, type KeyObject, sign, verify } from 'node:crypto';
-
-export type SigningAlg = 'RS256' | 'PS256' | 'ES256' | 'EdDSA';
-
-const digest: Record<SigningAlg, string | null> = { RS256: 'sha256', PS256: 'sha256', ES256: 'sha256', EdDSA: null };
-
-function signOptions(alg: SigningAlg, key: KeyObject) {
-  if (alg === 'ES256') return { key, dsaEncoding: 'ieee-p1363' as const };
-  if (alg === 'PS256') return { key, padding: 6 /* RSA_PKCS1_PSS_PADDING */, saltLength: 32 };
-  return key;
-}
+import { jwsAlgorithms, type SigningAlg, signatureKeyInput } from './algorithms.ts';
 
 export function b64urlJson(value: unknown): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -29,7 +20,7 @@ export function signCompact(
   key: KeyObject,
 ): string {
   const input = `${b64urlJson({ ...header, alg })}.${b64urlJson(payload)}`;
-  const signature = sign(digest[alg], Buffer.from(input), signOptions(alg, key));
+  const signature = sign(jwsAlgorithms[alg].hash, Buffer.from(input), signatureKeyInput(alg, key));
   return `${input}.${signature.toString('base64url')}`;
 }
 
@@ -59,7 +50,12 @@ export function decodeCompact(jws: string): DecodedJws | undefined {
 export function verifyCompact(decoded: DecodedJws, alg: SigningAlg, key: KeyObject): boolean {
   const publicKey = key.type === 'private' ? createPublicKey(key) : key;
   try {
-    return verify(digest[alg], Buffer.from(decoded.signingInput), signOptions(alg, publicKey), decoded.signature);
+    return verify(
+      jwsAlgorithms[alg].hash,
+      Buffer.from(decoded.signingInput),
+      signatureKeyInput(alg, publicKey),
+      decoded.signature,
+    );
   } catch {
     return false;
   }

@@ -3,6 +3,7 @@ import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError } from '../lib/errors.ts';
+import { defaultAlgorithmForKey } from '../oauth/algorithms.ts';
 import type { ClientAuth } from '../oauth/client.ts';
 import type { ClientProfile, Profile } from '../profile/schema.ts';
 import type { RunningTestIssuer } from '../test-issuer/server.ts';
@@ -32,9 +33,7 @@ export function clientAuth(target: Target, client: ClientProfile, audience: stri
         });
       }
       const privateKey = createPrivateKey(readFileSync(resolve(target.baseDir, client.privateKeyFile)));
-      const alg =
-        privateKey.asymmetricKeyType === 'ec' ? 'ES256' : privateKey.asymmetricKeyType === 'ed25519' ? 'EdDSA' : 'RS256';
-      return { method: 'private_key_jwt', clientId: client.id, privateKey, alg, audience };
+      return { method: 'private_key_jwt', clientId: client.id, privateKey, alg: defaultAlgorithmForKey(privateKey), audience };
     }
     default:
       if (!client.secret) {

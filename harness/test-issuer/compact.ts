@@ -4,26 +4,14 @@
  * bytes or an empty key, DER-encoded ECDSA, hand-written JSON with duplicate members,
  * non-canonical base64url). jose still does everything a correct implementation would do.
  */
-import { constants, createHmac, KeyObject, sign } from 'node:crypto';
+import { createHmac, KeyObject, sign } from 'node:crypto';
+import { type HmacAlgorithm, isHmacAlgorithm, type JwsAlgorithm, jwsAlgorithms, signatureKeyInput } from '../oauth/algorithms.ts';
 
-export type JwsAlg = 'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512' | 'ES256' | 'EdDSA' | 'HS256' | 'HS384' | 'HS512';
+/** Every JWS algorithm of the table, HMAC included: the forger signs with algorithms a resource server must refuse. */
+export type JwsAlg = JwsAlgorithm;
 
-const hashOf: Record<JwsAlg, string | null> = {
-  RS256: 'sha256',
-  RS384: 'sha384',
-  RS512: 'sha512',
-  PS256: 'sha256',
-  PS384: 'sha384',
-  PS512: 'sha512',
-  ES256: 'sha256',
-  EdDSA: null,
-  HS256: 'sha256',
-  HS384: 'sha384',
-  HS512: 'sha512',
-};
-
-export function isHmac(alg: JwsAlg): alg is 'HS256' | 'HS384' | 'HS512' {
-  return alg.startsWith('HS');
+export function isHmac(alg: JwsAlg): alg is HmacAlgorithm {
+  return isHmacAlgorithm(alg);
 }
 
 export function b64url(input: string | Uint8Array): string {
@@ -47,18 +35,16 @@ export function signRaw(
   signingInput: string,
   options: SignOptions = {},
 ): Buffer {
-  const hash = hashOf[alg];
+  const hash = jwsAlgorithms[alg].hash;
   const data = Buffer.from(signingInput);
   if (isHmac(alg)) {
     if (key instanceof KeyObject) throw new TypeError(`${alg} takes raw key bytes, not a KeyObject`);
     return createHmac(hash!, Buffer.from(key)).update(data).digest();
   }
   if (!(key instanceof KeyObject)) throw new TypeError(`${alg} needs a private KeyObject`);
-  if (alg.startsWith('PS')) {
-    return sign(hash, data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST });
-  }
-  if (alg === 'ES256') return sign(hash, data, { key, dsaEncoding: options.dsaEncoding ?? 'ieee-p1363' });
-  return sign(hash, data, key);
+  if (options.dsaEncoding && jwsAlgorithms[alg].family === 'ES')
+    return sign(hash, data, { key, dsaEncoding: options.dsaEncoding });
+  return sign(hash, data, signatureKeyInput(alg, key));
 }
 
 /** header.payload.signature from already-encoded segments. */

@@ -4,12 +4,10 @@
  * cache has passed); untrusted keys are never published (signature checks); the attacker key
  * is published only by the fetch listener, the way an attacker would host it.
  */
-import { generateKeyPair, type KeyObject, randomBytes } from 'node:crypto';
-import { promisify } from 'node:util';
+import { type KeyObject, randomBytes } from 'node:crypto';
 import type { JWK } from 'jose';
 import { generate as generateCertificate } from 'selfsigned';
-
-const generate = promisify(generateKeyPair);
+import { generateKeyPairFor } from '../oauth/algorithms.ts';
 
 /** The algorithms a test key can sign with by default (its kty decides the rest). */
 export type TestKeyAlg = 'RS256' | 'ES256' | 'EdDSA';
@@ -41,17 +39,6 @@ export interface AddKeyOptions {
   kid?: string;
 }
 
-async function keyPair(alg: TestKeyAlg): Promise<{ privateKey: KeyObject; publicKey: KeyObject }> {
-  switch (alg) {
-    case 'RS256':
-      return generate('rsa', { modulusLength: 2048 });
-    case 'ES256':
-      return generate('ec', { namedCurve: 'P-256' });
-    case 'EdDSA':
-      return generate('ed25519');
-  }
-}
-
 // A random suffix: a resource server that outlives one harness run must never find an old kid
 // naming a new key.
 function newKid(prefix: string): string {
@@ -60,7 +47,7 @@ function newKid(prefix: string): string {
 
 export async function createTestKey(options: AddKeyOptions): Promise<TestKey> {
   const use = options.use ?? 'sig';
-  const { privateKey, publicKey } = await keyPair(options.alg);
+  const { privateKey, publicKey } = await generateKeyPairFor(options.alg);
   const kid = options.kid ?? newKid(use === 'enc' ? 'enc' : options.alg.toLowerCase());
   const advertised = options.advertisedAlg ?? (use === 'enc' ? encryptionAlgFor(options.alg) : options.alg);
   const publicJwk: JWK = { ...(publicKey.export({ format: 'jwk' }) as JWK), kid, use, alg: advertised };

@@ -7,7 +7,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { CompactEncrypt } from 'jose';
-import { assemble, b64url, decodeSegment, type JwsAlg, segment, signCompact, signRaw, split } from './compact.ts';
+import { algorithmsForJwk } from '../oauth/algorithms.ts';
+import { assemble, b64url, decodeSegment, segment, signCompact, signRaw, split } from './compact.ts';
 import type { Forger } from './forge.ts';
 import type { AttackerKey, KeyRing, TestKey } from './keys.ts';
 
@@ -32,13 +33,6 @@ export interface VariationContext {
   /** The algorithms the resource server accepts; by default the algs of the published signing keys. */
   allowedAlgs?: readonly string[];
 }
-
-/** The algorithms each key type can sign with; anything here that is off the allow-list is an S07 case. */
-const algsByKty: Record<string, JwsAlg[]> = {
-  RSA: ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'],
-  EC: ['ES256'],
-  OKP: ['EdDSA'],
-};
 
 // The order n of P-256: an ECDSA r or s must lie in [1, n-1] (RFC 7518 §3.4 via FIPS 186-4).
 const p256Order = Buffer.from('ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551', 'hex');
@@ -239,7 +233,8 @@ const algorithmAllowList: Group = ({ forger, keys, allowedAlgs, rsa, ec }, add) 
   for (const key of currentKeys(keys)) {
     if (key.use !== 'sig') continue;
     const kty = String(key.publicJwk.kty);
-    for (const alg of algsByKty[kty] ?? []) {
+    // What the key can sign with (its kty, and for EC its curve); anything off the allow-list is an S07 case.
+    for (const alg of algorithmsForJwk(key.publicJwk)) {
       if (allowedAlgs.includes(alg)) continue;
       add(
         'S07',

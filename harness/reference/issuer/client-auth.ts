@@ -4,12 +4,13 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from 'jose';
+import { signingAlgorithms } from '../../oauth/algorithms.ts';
 import { invalidRequest, OAuthError } from '../../oauth/oauth-error.ts';
 import type { ClientAuthMethod, ClientConfig } from './config.ts';
 import { endpoint, type IssuerContext, paths } from './context.ts';
 
 export const assertionType = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
-export const assertionAlgorithms = ['RS256', 'PS256', 'ES256', 'EdDSA'];
+export const assertionAlgorithms: string[] = [...signingAlgorithms];
 
 export interface AuthenticatedClient {
   client: ClientConfig;

@@ -6,6 +6,7 @@ import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { durationMs } from '../../config/duration-schema.ts';
 import { loadYamlFile } from '../../config/yaml-file.ts';
+import { signingAlgorithms } from '../../oauth/algorithms.ts';
 
 const duration = durationMs;
 
@@ -75,7 +76,7 @@ export const issuerConfigSchema = z.strictObject({
   resources: z.array(z.string()).optional(),
   signing: z
     .strictObject({
-      alg: z.enum(['RS256', 'PS256', 'ES256', 'EdDSA']).default('RS256'),
+      alg: z.enum(signingAlgorithms).default('RS256'),
       /** PEM private key to sign with from the start (stable kid across restarts); default: a fresh key per start. */
       privateKeyFile: z.string().min(1).optional(),
       rotation: z

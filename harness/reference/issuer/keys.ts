@@ -4,13 +4,10 @@
  * before the first token does; the old key stays published until every token it signed has
  * expired. Key ids are RFC 7638 thumbprints, so a kid is never reused for another key.
  */
-import { createPublicKey, generateKeyPair, type KeyObject } from 'node:crypto';
-import { promisify } from 'node:util';
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import type { Clock } from '../../lib/clock.ts';
-import type { SigningAlg } from '../../oauth/jws.ts';
-
-const generate = promisify(generateKeyPair);
+import { generateKeyPairFor, jwsAlgorithms, minimumRsaModulusLength, type SigningAlg } from '../../oauth/algorithms.ts';
 
 export interface SigningKey {
   kid: string;
@@ -23,18 +20,6 @@ export interface SigningKey {
   activeFrom: number;
   /** Set when a newer key takes over: the key leaves the JWKS at this instant. */
   removeAt?: number;
-}
-
-export async function generateSigningKey(alg: SigningAlg): Promise<{ privateKey: KeyObject; publicKey: KeyObject }> {
-  switch (alg) {
-    case 'RS256':
-    case 'PS256':
-      return generate('rsa', { modulusLength: 2048 });
-    case 'ES256':
-      return generate('ec', { namedCurve: 'P-256' });
-    case 'EdDSA':
-      return generate('ed25519');
-  }
 }
 
 export interface KeyStoreOptions {
@@ -99,7 +84,7 @@ export class KeyStore {
     const { alg, clock } = this.options;
     const { privateKey, publicKey } = existing
       ? { privateKey: existing, publicKey: createPublicKey(existing) }
-      : await generateSigningKey(alg);
+      : await generateKeyPairFor(alg);
     const exported = publicKey.export({ format: 'jwk' }) as JWK;
     const kid = await calculateJwkThumbprint(exported, 'sha256');
     const now = clock.nowMs();
@@ -119,7 +104,8 @@ export class KeyStore {
 /** The key type each algorithm signs with, to refuse a key file that does not fit `signing.alg`. */
 export function keyFitsAlg(key: KeyObject, alg: SigningAlg): boolean {
   const type = key.asymmetricKeyType;
-  if (alg === 'RS256' || alg === 'PS256') return type === 'rsa' && (key.asymmetricKeyDetails?.modulusLength ?? 0) >= 2048;
-  if (alg === 'ES256') return type === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1';
+  const spec = jwsAlgorithms[alg];
+  if (spec.kty === 'RSA') return type === 'rsa' && (key.asymmetricKeyDetails?.modulusLength ?? 0) >= minimumRsaModulusLength;
+  if (spec.kty === 'EC') return type === 'ec' && key.asymmetricKeyDetails?.namedCurve === spec.namedCurve;
   return type === 'ed25519';
 }

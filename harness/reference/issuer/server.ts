@@ -10,7 +10,7 @@ import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { createClock } from '../../lib/clock.ts';
 import { ConfigError } from '../../lib/errors.ts';
-import type { SigningAlg } from '../../oauth/jws.ts';
+import type { SigningAlg } from '../../oauth/algorithms.ts';
 import { OAuthError } from '../../oauth/oauth-error.ts';
 import { ReplayCache } from '../../oauth/replay-cache.ts';
 import { type IssuerConfigInput, parseIssuerConfig } from './config.ts';
