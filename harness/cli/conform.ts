@@ -7,9 +7,10 @@ import { allSuites } from '../../suites/index.ts';
 import { conformancePhase } from '../engine/conformance.ts';
 import type { Phase } from '../engine/phase.ts';
 import { executeRun } from '../engine/run.ts';
-import type { ExitCode } from '../lib/errors.ts';
+import { type ExitCode, UsageError } from '../lib/errors.ts';
 import { loadProfile } from '../profile/load.ts';
 import { standardReporters } from '../reporting/index.ts';
+import { expectationMatcher, loadExpectations } from '../results/expect.ts';
 import { selectChecks } from '../runner/run.ts';
 
 export interface ConformOptions {
@@ -18,6 +19,10 @@ export interface ConformOptions {
   checks?: string[];
   out?: string;
   pushgateway?: string;
+  /** Known findings (harness/results/expect.ts): reported as expected, they do not fail the run. */
+  expect?: string;
+  /** A listed finding that no longer happens fails the run. */
+  strictExpect?: boolean;
   command: string;
   version: string;
 }
@@ -49,6 +54,9 @@ async function runWith(
 ): Promise<ExitCode> {
   // Usage errors come first, before anything is started.
   const checks = selectChecks(allSuites, { suites: options.suites, checks: options.checks });
+  if (options.strictExpect && !options.expect) throw new UsageError('--strict-expect needs --expect FILE');
+  const known = allSuites.flatMap((suite) => suite.checks);
+  const expected = options.expect ? loadExpectations(options.expect, known) : undefined;
   const profile = options.target ? loadProfile(options.target) : undefined;
   const reporters = standardReporters(options.pushgateway ? { prometheus: { pushgateway: options.pushgateway } } : {});
   const outcome = await executeRun({
@@ -58,6 +66,8 @@ async function runWith(
     phases: phases(checks),
     reporters,
     ...(options.out && { out: options.out }),
+    ...(expected && { expectations: expectationMatcher(expected, { selected: checks.map((check) => check.id) }) }),
+    ...(options.strictExpect && { strictExpect: true }),
     log: print,
   });
   return outcome.exitCode;

@@ -40,6 +40,8 @@ interface ConformFlags {
   checks?: string[];
   out?: string;
   pushgateway?: string;
+  expect?: string;
+  strictExpect?: boolean;
   skipLoad?: boolean;
   skipChaos?: boolean;
 }
@@ -74,7 +76,12 @@ export function buildProgram(): Command {
       .option('--suites <a,b>', 'only these suites (see `tokenproof list`)', list)
       .option('--checks <id,...>', 'only these checks, by id or catalog code (e.g. jwks.rotation,D05)', list)
       .option('--out <dir>', 'where run folders are written', 'reports')
-      .option('--pushgateway <url>', 'also push the run metrics to this Prometheus Pushgateway');
+      .option('--pushgateway <url>', 'also push the run metrics to this Prometheus Pushgateway')
+      .option(
+        '--expect <file>',
+        'known findings (YAML list of {check, outcome, reason?, note?}): reported as expected, not failing',
+      )
+      .option('--strict-expect', 'also fail when a listed finding no longer happens (fixed: remove it from the list)');
 
   conformOptions(
     program.command('conform').description('run the conformance suites against a target and write the reports'),
