@@ -2,13 +2,14 @@
  * A Server-Sent Events client (WHATWG HTML §9.2 "Server-sent events"): the reference resource
  * server subscribes with it to the issuer's revocation events, and tests read the stream with it.
  *
- * Written by hand because no SSE client is installed and the job is small: Node has no
- * EventSource without an experimental flag, and the browser-shaped EventSource API cannot send
- * an Authorization header, bound a stalled stream (toxiproxy `timeout` faults leave a
- * connection open and silent) or report each failed attempt. The parser follows the spec's
- * line rules (CR, LF or CRLF; `:` comments; one optional space after the colon; `id` with NUL
- * ignored; `retry` digits only; `data` lines joined with LF; an event without data is dropped).
+ * The line parsing is eventsource-parser's (CR, LF or CRLF; `:` comments; one optional space
+ * after the colon; `id` with NUL ignored; `retry` digits only; `data` lines joined with LF; an
+ * event without data dropped). The connection is ours, because Node has no EventSource without an
+ * experimental flag, and the browser-shaped EventSource API cannot send an Authorization header,
+ * bound a stalled stream (toxiproxy `timeout` faults leave a connection open and silent) or
+ * report each failed attempt.
  */
+import { createParser, type EventSourceParser } from 'eventsource-parser';
 
 export interface SseEvent {
   /** The `event:` field, `message` when absent. */
@@ -20,20 +21,27 @@ export interface SseEvent {
 
 /** Incremental parser: feed it decoded text in chunks of any size; it returns completed events. */
 export class SseParser {
-  private buffer = '';
-  private afterCr = false;
-  private started = false;
-  private data: string[] = [];
-  private type = '';
-  /** The spec's "last event ID buffer": set by `id:` lines, committed at the next blank line. */
-  private idBuffer = '';
-  private committedId = '';
+  private readonly parser: EventSourceParser;
+  private pending: SseEvent[] = [];
+  /** The spec's "last event ID string": an `id:` counts once the blank line ending its block arrives. */
+  private committedId: string;
   /** Milliseconds from the last valid `retry:` field, if any. */
   retryMs: number | undefined;
 
   constructor(lastEventId = '') {
-    this.idBuffer = lastEventId;
     this.committedId = lastEventId;
+    this.parser = createParser({
+      // Called for every block that carries a valid id, with or without data, before its event.
+      onId: (id) => {
+        this.committedId = id;
+      },
+      onEvent: (event) => {
+        this.pending.push({ type: event.event || 'message', data: event.data, lastEventId: this.committedId });
+      },
+      onRetry: (ms) => {
+        this.retryMs = ms;
+      },
+    });
   }
 
   /** The id to resume from: only ids of completed events count, never one of a half-received event. */
@@ -42,70 +50,10 @@ export class SseParser {
   }
 
   push(text: string): SseEvent[] {
-    let chunk = text;
-    if (!this.started && chunk.length > 0) {
-      this.started = true;
-      if (chunk.startsWith('\uFEFF')) chunk = chunk.slice(1);
-    }
-    // A CR that ended the previous chunk already ended a line: a leading LF here belongs to it.
-    if (this.afterCr && chunk.startsWith('\n')) chunk = chunk.slice(1);
-    this.afterCr = false;
-    const events: SseEvent[] = [];
-    let start = 0;
-    for (let index = 0; index < chunk.length; index++) {
-      const char = chunk[index];
-      if (char !== '\n' && char !== '\r') continue;
-      const line = this.buffer + chunk.slice(start, index);
-      this.buffer = '';
-      const event = this.line(line);
-      if (event) events.push(event);
-      if (char === '\r') {
-        if (index + 1 < chunk.length) {
-          if (chunk[index + 1] === '\n') index++;
-        } else {
-          this.afterCr = true;
-        }
-      }
-      start = index + 1;
-    }
-    this.buffer += chunk.slice(start);
+    this.parser.feed(text);
+    const events = this.pending;
+    this.pending = [];
     return events;
-  }
-
-  private line(line: string): SseEvent | undefined {
-    if (line === '') return this.dispatch();
-    if (line.startsWith(':')) return undefined;
-    const colon = line.indexOf(':');
-    const field = colon < 0 ? line : line.slice(0, colon);
-    let value = colon < 0 ? '' : line.slice(colon + 1);
-    if (value.startsWith(' ')) value = value.slice(1);
-    switch (field) {
-      case 'data':
-        this.data.push(value);
-        break;
-      case 'event':
-        this.type = value;
-        break;
-      case 'id':
-        if (!value.includes('\u0000')) this.idBuffer = value;
-        break;
-      case 'retry':
-        if (/^[0-9]+$/.test(value)) this.retryMs = Number(value);
-        break;
-      default:
-        break;
-    }
-    return undefined;
-  }
-
-  private dispatch(): SseEvent | undefined {
-    this.committedId = this.idBuffer;
-    const data = this.data;
-    const type = this.type;
-    this.data = [];
-    this.type = '';
-    if (data.length === 0) return undefined;
-    return { type: type || 'message', data: data.join('\n'), lastEventId: this.committedId };
   }
 }
 
