@@ -153,7 +153,20 @@ export const profileSchema = z.strictObject({
       issuanceP95: duration.optional(),
       introspectionP95: duration.optional(),
       validationP95: duration.optional(),
-      availability: z.number().min(0).max(1).optional().describe('fraction of requests that must succeed, e.g. 0.999'),
+      availability: z
+        .number()
+        .min(0)
+        .max(1)
+        .optional()
+        .describe('fraction of legitimate requests (valid tokens, valid clients) that must succeed, e.g. 0.999'),
+      errorRate: z
+        .number()
+        .min(0)
+        .max(1)
+        .optional()
+        .describe('largest fraction of requests with an unexpected outcome (5xx, no answer, valid refused), e.g. 0.01'),
+      refreshFailureRate: z.number().min(0).max(1).optional().describe('largest fraction of refreshes that may fail'),
+      minThroughput: z.number().positive().optional().describe('requests per second the load must at least reach'),
     })
     .default({}),
   timeouts: z
