@@ -2,5 +2,6 @@
 import type { Suite } from '../harness/runner/check.ts';
 import discovery from './discovery/index.ts';
 import jwks from './jwks/index.ts';
+import rsClaims from './rs-claims/index.ts';
 
-export const allSuites: Suite[] = [discovery, jwks];
+export const allSuites: Suite[] = [discovery, jwks, rsClaims];

@@ -22,6 +22,8 @@ export interface ForgerOptions {
   clock: Clock;
   /** The algorithm whose current key signs when no key is named. */
   defaultAlg: TestKeyAlg;
+  /** The header `typ` of every token unless a case says otherwise; default at+jwt (RFC 9068 §2.1). */
+  typ?: string;
 }
 
 export interface TokenOptions {
@@ -39,7 +41,7 @@ export interface Forger {
   nowSeconds(): number;
   /** The baseline claim set: iss, sub, aud, exp = now + ttl, iat, nbf, jti, client_id, scope. */
   claims(overrides?: Overrides): Record<string, unknown>;
-  /** The baseline protected header for a key: alg, typ at+jwt, kid. */
+  /** The baseline protected header for a key: alg, typ (at+jwt unless the forger was made for another), kid. */
   header(key: TestKey, alg?: JwsAlg, overrides?: Overrides): Record<string, unknown>;
   /** A signed access token; valid unless the options make it otherwise. */
   accessToken(options?: TokenOptions): string;
@@ -51,6 +53,11 @@ export interface Forger {
   dpopBound(jkt: string, options?: TokenOptions): string;
   /** Signed by a never-published `alg` key under a kid nobody has seen: each call a new kid (S12 refetch counting). */
   unknownKidToken(alg?: TestKeyAlg, options?: TokenOptions): Promise<string>;
+  /**
+   * The same forger with another baseline `typ`: the rs-claims matrix against an RS that accepts
+   * only `JWT` (Spring Security's default) still proves every other rule.
+   */
+  withTyp(typ: string): Forger;
 }
 
 export function applyOverrides(base: Record<string, unknown>, overrides: Overrides = {}): Record<string, unknown> {
@@ -85,7 +92,7 @@ export function createForger(options: ForgerOptions): Forger {
       );
     },
     header(key, alg, overrides) {
-      return applyOverrides({ alg: alg ?? key.alg, typ: 'at+jwt', kid: key.kid }, overrides);
+      return applyOverrides({ alg: alg ?? key.alg, typ: options.typ ?? 'at+jwt', kid: key.kid }, overrides);
     },
     accessToken(tokenOptions = {}) {
       const key = tokenOptions.key ?? options.keys.current(options.defaultAlg);
@@ -110,6 +117,9 @@ export function createForger(options: ForgerOptions): Forger {
       const untrusted = await options.keys.untrustedKey(alg);
       const kid = `unknown-${randomBytes(6).toString('hex')}`;
       return forger.accessToken({ ...tokenOptions, key: untrusted, header: { kid, ...tokenOptions.header } });
+    },
+    withTyp(typ) {
+      return typ === (options.typ ?? 'at+jwt') ? forger : createForger({ ...options, typ });
     },
   };
   return forger;

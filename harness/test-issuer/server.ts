@@ -56,8 +56,8 @@ export interface RunningTestIssuer {
   jwksFetches: RequestLog;
   /** Every request to the issuer (discovery, JWKS, anything else). */
   requests: RequestLog;
-  /** The named forgeries of CHECKS.md rs-claims; `allowedAlgs` is the RS's allow-list. */
-  variations(options?: { allowedAlgs?: readonly string[] }): Promise<ForgedToken[]>;
+  /** The named forgeries of CHECKS.md rs-claims; `allowedAlgs` is the RS's allow-list, `typ` the one it accepts. */
+  variations(options?: { allowedAlgs?: readonly string[]; typ?: string }): Promise<ForgedToken[]>;
   /** Publishes a new signing key for `alg` (the forger signs with it from now on); returns its kid. */
   rotate(alg?: TestKeyAlg): Promise<string>;
   /** Unpublishes a key; the forger can still sign with it (S14). */
@@ -168,6 +168,7 @@ export async function startHarnessIssuer(options: HarnessIssuerOptions): Promise
         attacker,
         listener,
         ...(variationOptions.allowedAlgs && { allowedAlgs: variationOptions.allowedAlgs }),
+        ...(variationOptions.typ && { typ: variationOptions.typ }),
       }),
     rotate: async (alg = algs[0]!) => (await keys.rotate(alg)).kid,
     removeKey: (kid) => keys.remove(kid),

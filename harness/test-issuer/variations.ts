@@ -32,6 +32,11 @@ export interface VariationContext {
   listener: { url(path: string): string };
   /** The algorithms the resource server accepts; by default the algs of the published signing keys. */
   allowedAlgs?: readonly string[];
+  /**
+   * The `typ` every case carries unless it is about typ (S20, S21): at+jwt by default; `JWT` for an
+   * RS that accepts only that, so its refusals still prove the rule each case is about.
+   */
+  typ?: string;
 }
 
 // The order n of P-256: an ECDSA r or s must lie in [1, n-1] (RFC 7518 §3.4 via FIPS 186-4).
@@ -54,8 +59,11 @@ export async function forgeVariations(context: VariationContext): Promise<Forged
   if (!primary) {
     throw new Error(`the test issuer publishes no signing key for the allowed algorithms (${allowedAlgs.join(', ')})`);
   }
+  const typ = context.typ ?? 'at+jwt';
   const full: Resolved = {
     ...context,
+    forger: context.forger.withTyp(typ),
+    typ,
     allowedAlgs,
     primary,
     rsa: context.keys.maybeCurrent('RS256'),
@@ -94,20 +102,20 @@ function withDuplicate(value: Record<string, unknown>, name: string, duplicate: 
   return `${text.slice(0, -1)},${JSON.stringify(name)}:${JSON.stringify(duplicate)}}`;
 }
 
-const signatureAndAlgorithm: Group = ({ forger, keys, allowedAlgs, primary }, add) => {
+const signatureAndAlgorithm: Group = ({ forger, keys, allowedAlgs, primary, typ }, add) => {
   for (const key of currentKeys(keys)) {
     if (key.use !== 'sig' || key.publicJwk.alg !== key.alg || !allowedAlgs.includes(key.alg)) continue;
     add('S01', `valid-${key.alg.toLowerCase()}`, 'accept', forger.accessToken({ key }), `a valid ${key.alg} access token`);
   }
   for (const alg of ['none', 'None', 'NONE', 'nOnE']) {
-    add('S02', `alg-${alg}`, 'reject', unsigned({ alg, typ: 'at+jwt' }, forger.claims()), `alg "${alg}" with an empty signature`);
+    add('S02', `alg-${alg}`, 'reject', unsigned({ alg, typ }, forger.claims()), `alg "${alg}" with an empty signature`);
   }
   const valid = forger.accessToken({ key: primary });
   add(
     'S02',
     'alg-none-signature-kept',
     'reject',
-    withSegments(valid, { header: segment({ alg: 'none', typ: 'at+jwt', kid: primary.kid }) }),
+    withSegments(valid, { header: segment({ alg: 'none', typ, kid: primary.kid }) }),
     "alg none with a trusted key's signature still attached",
   );
 
@@ -176,7 +184,7 @@ function publicKeyMaterials(key: TestKey): [string, string | Buffer, string][] {
   ];
 }
 
-const hmacConfusion: Group = ({ forger, rsa, ec }, add) => {
+const hmacConfusion: Group = ({ forger, rsa, ec, typ }, add) => {
   for (const [key, label] of [
     [rsa, ''],
     [ec, 'ec-'],
@@ -194,7 +202,7 @@ const hmacConfusion: Group = ({ forger, rsa, ec }, add) => {
       }
     }
   }
-  const bare = { alg: 'HS256', typ: 'at+jwt' };
+  const bare = { alg: 'HS256', typ };
   add('S05', 'hs256-empty-key', 'reject', signCompact(bare, forger.claims(), 'HS256', ''), 'HS256 with an empty key');
   add(
     'S05',
@@ -261,9 +269,9 @@ const algorithmAllowList: Group = ({ forger, keys, allowedAlgs, rsa, ec }, add) 
   if (ec) add('S07', 'alg-swap-es256-to-rs256', 'reject', swap(ec, 'RS256'), 'an ES256 token relabelled RS256, signature kept');
 };
 
-const keySelection: Group = async ({ forger, keys, attacker, listener, primary, rsa, ec }, add) => {
+const keySelection: Group = async ({ forger, keys, attacker, listener, primary, rsa, ec, typ }, add) => {
   const byAttacker = (header: Record<string, unknown>) =>
-    signCompact({ alg: 'RS256', typ: 'at+jwt', ...header }, forger.claims(), 'RS256', attacker.privateKey);
+    signCompact({ alg: 'RS256', typ, ...header }, forger.claims(), 'RS256', attacker.privateKey);
   const attackerJwk = attacker.publicJwk;
   add(
     'S08',
@@ -326,7 +334,7 @@ const keySelection: Group = async ({ forger, keys, attacker, listener, primary, 
       'S11',
       name,
       'reject',
-      signCompact({ alg: 'HS256', typ: 'at+jwt', kid }, forger.claims(), 'HS256', ''),
+      signCompact({ alg: 'HS256', typ, kid }, forger.claims(), 'HS256', ''),
       `kid is a ${what}, signed HS256 with an empty key; must be refused without delay or 5xx`,
     );
   }
