@@ -2,6 +2,7 @@
 import type { Suite } from '../harness/runner/check.ts';
 import discovery from './discovery/index.ts';
 import jwks from './jwks/index.ts';
+import revocation from './revocation/index.ts';
 import rsClaims from './rs-claims/index.ts';
 
-export const allSuites: Suite[] = [discovery, jwks, rsClaims];
+export const allSuites: Suite[] = [discovery, jwks, revocation, rsClaims];

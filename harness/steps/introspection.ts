@@ -29,6 +29,18 @@ export interface IntrospectionBody {
   [member: string]: unknown;
 }
 
+/**
+ * The scopes an introspection answer or JWT claims set grants: RFC 7662 §2.2 and RFC 9068 §2.2.3
+ * give `scope` as a space-delimited string; some issuers send an `scp` array instead, which is
+ * read too and reported as non-standard (`form: 'scp'`).
+ */
+export function scopesIn(members: Record<string, unknown>): { scopes: string[]; form: 'scope' | 'scp' | 'none' } {
+  if (typeof members.scope === 'string') return { scopes: members.scope.split(' ').filter(Boolean), form: 'scope' };
+  if (Array.isArray(members.scp) && members.scp.every((item) => typeof item === 'string'))
+    return { scopes: members.scp as string[], form: 'scp' };
+  return { scopes: [], form: 'none' };
+}
+
 export interface IntrospectOptions {
   /** Who asks; default the introspecting party (issuer.introspection.client, clients.resourceServer, else primary). */
   client?: ClientChoice;
@@ -138,8 +150,31 @@ export function introspectionSteps(
     return answer;
   }
 
+  /** Whether the target can introspect at all (profile URL or discovery), without ending the check. */
+  async function canIntrospect(): Promise<boolean> {
+    try {
+      await introspectionEndpoint();
+      return true;
+    } catch (error) {
+      if (error instanceof CheckSkipped) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Whether introspection (as the introspecting party) calls the token active: an observation
+   * other checks (revocation, exchange) build on; undefined when the target cannot introspect.
+   */
+  async function activeAtIntrospection(tokenValue: string): Promise<boolean | undefined> {
+    if (!(await canIntrospect())) return undefined;
+    const answer = await requireIntrospection(tokenValue);
+    return answer.body.active === true;
+  }
+
   return {
     introspectionEndpoint,
+    canIntrospect,
+    activeAtIntrospection,
     networkProtected,
     introspectionAudience,
     introspect,

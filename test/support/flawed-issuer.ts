@@ -17,6 +17,21 @@ export interface Flaw {
   json?: (body: Record<string, unknown>) => unknown;
   /** Replaces the status (and body) entirely. */
   status?: number;
+  /** With status: a JSON body to answer instead of the text 'flawed'. */
+  body?: unknown;
+  /**
+   * Rewrites the request before the issuer sees it (adds credentials an unauthenticated caller
+   * lacked, swaps one client's credentials for another's); return undefined to leave it.
+   */
+  request?: (request: FlawRequest, issuer: TestIssuer) => FlawRequest | undefined;
+  /** Answers some requests itself, without the issuer (a JSON body); return undefined to pass the request on. */
+  respond?: (request: FlawRequest, issuer: TestIssuer) => { status: number; body: unknown } | undefined;
+}
+
+export interface FlawRequest {
+  method: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
 }
 
 export interface FlawedIssuer {
@@ -52,12 +67,26 @@ export async function startFlawedIssuer(
 ): Promise<FlawedIssuer> {
   let upstreamPort = 0;
   const server = createServer(async (req, res) => {
-    const body = await readBody(req);
+    let body = await readBody(req);
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const flaw = flaws.find((candidate) => (typeof candidate.path === 'string' ? candidate.path === path : candidate.path(path)));
     if (flaw?.status) {
-      res.writeHead(flaw.status, { 'content-type': 'text/plain' }).end('flawed');
+      if (flaw.body !== undefined)
+        res.writeHead(flaw.status, { 'content-type': 'application/json' }).end(JSON.stringify(flaw.body));
+      else res.writeHead(flaw.status, { 'content-type': 'text/plain' }).end('flawed');
       return;
+    }
+    const original: FlawRequest = { method: req.method ?? 'GET', headers: { ...req.headers }, body: body.toString('utf8') };
+    const answer = flaw?.respond?.(original, issuer);
+    if (answer) {
+      res.writeHead(answer.status, { 'content-type': 'application/json' }).end(JSON.stringify(answer.body));
+      return;
+    }
+    let requestHeaders = req.headers as FlawRequest['headers'];
+    const rewritten = flaw?.request?.(original, issuer);
+    if (rewritten) {
+      requestHeaders = Object.fromEntries(Object.entries(rewritten.headers).filter(([, value]) => value !== undefined));
+      body = Buffer.from(rewritten.body);
     }
     const upstream = httpRequest(
       {
@@ -65,7 +94,7 @@ export async function startFlawedIssuer(
         port: upstreamPort,
         method: req.method,
         path: req.url,
-        headers: { ...req.headers, 'content-length': String(body.length) },
+        headers: { ...requestHeaders, 'content-length': String(body.length) },
       },
       async (answer) => {
         let payload = await readBody(answer);

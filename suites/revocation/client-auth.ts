@@ -1,0 +1,49 @@
+import { randomBytes } from 'node:crypto';
+import { check } from '../../harness/runner/check.ts';
+import type { CheckContext } from '../../harness/runner/context.ts';
+import { liveAccessToken, observer } from './observe.ts';
+
+export default check({
+  id: 'revocation.client-auth',
+  catalog: 'V06',
+  title: 'Revocation without or with wrong client authentication is refused and revokes nothing',
+  spec: ['RFC7009-2.1', 'RFC6749-5.2'],
+  level: 'MUST',
+  needs: ['issuer', 'primaryClient'],
+  async run(t: CheckContext) {
+    const seen = await observer(t);
+    const token = await liveAccessToken(t, seen);
+    const primary = t.steps.client('primary');
+    if (primary.method === 'none') t.skip('the primary client is public: RFC 7009 §2.1 lets it revoke with its client_id only');
+
+    // RFC 6749 §5.2: with no Authorization header, invalid_client may come as 400 or 401 (and a
+    // server may call a request without any client identification invalid_request).
+    const bare = await t.steps.revoke(token, { client: null });
+    t.assert(
+      bare.status === 400 || bare.status === 401,
+      `a revocation request without client authentication answered HTTP ${bare.status}, not a 400/401 refusal`,
+    );
+    const bareError = String(bare.body.error ?? '');
+    t.should(
+      bareError === 'invalid_client' || bareError === 'invalid_request',
+      `a revocation request without client authentication was refused with error ${JSON.stringify(bare.body.error)}, not invalid_client (RFC 6749 §5.2)`,
+    );
+
+    // RFC 6749 §5.2: a client that authenticated with the Authorization header gets 401.
+    const wrongSecret = await t.steps.revoke(token, {
+      client: { method: 'client_secret_basic', clientId: primary.clientId, secret: randomBytes(24).toString('base64url') },
+    });
+    t.assert(
+      wrongSecret.status === 401 && wrongSecret.body.error === 'invalid_client',
+      `a wrong client secret in Basic authentication answered HTTP ${wrongSecret.status} ${String(wrongSecret.body.error ?? '')}; RFC 6749 §5.2 requires 401 invalid_client`.trim(),
+    );
+    t.should(
+      /^basic/i.test(wrongSecret.headers.get('www-authenticate') ?? ''),
+      'the 401 to Basic authentication carries no WWW-Authenticate: Basic challenge (RFC 6749 §5.2)',
+    );
+    t.assert(await seen.active(token), 'a revocation request that failed client authentication revoked the token anyway');
+    t.passReason(
+      `no client authentication → HTTP ${bare.status} ${bareError}; wrong secret → 401 invalid_client; the token stayed active`,
+    );
+  },
+});

@@ -1,0 +1,83 @@
+/**
+ * How the revocation checks see whether a token still works: introspection (as the introspecting
+ * party) where the target has it, else the resource server where it trusts this issuer. A
+ * check that can see neither has nothing to judge and skips.
+ */
+import { pollUntil } from '../../harness/lib/poll.ts';
+import type { CheckContext } from '../../harness/runner/context.ts';
+
+/** How long a resource server may take to learn of a revocation when the profile sets no SLO. */
+const defaultPropagationMs = 5_000;
+
+export interface Observer {
+  /** 'introspection' or 'resource server', for the reasons. */
+  via: string;
+  active(token: string): Promise<boolean>;
+  /**
+   * Whether the token is seen inactive, soon: at once for introspection (the issuer's own
+   * answer), within slo.revocationPropagation for a resource server (it learns of revocations
+   * asynchronously).
+   */
+  becomesInactive(token: string): Promise<boolean>;
+}
+
+export async function observer(t: CheckContext): Promise<Observer> {
+  if (await t.steps.canIntrospect()) {
+    const active = async (token: string) => (await t.steps.activeAtIntrospection(token)) === true;
+    return { via: 'introspection', active, becomesInactive: async (token) => !(await active(token)) };
+  }
+  const rs = t.profile.resourceServer;
+  if (rs && rs.trusts === 'issuer') {
+    const active = async (token: string) => {
+      const answer = await t.steps.resourceServer.withBearer(token);
+      if (answer.status === 0 || answer.status >= 500)
+        t.error(`the resource server gave no usable answer (HTTP ${answer.status} ${answer.text.slice(0, 80)})`);
+      return answer.status >= 200 && answer.status < 300;
+    };
+    const timeoutMs = t.profile.slo.revocationPropagation ?? defaultPropagationMs;
+    return {
+      via: 'resource server',
+      active,
+      becomesInactive: async (token) => {
+        const seen = await pollUntil(async () => ((await active(token)) ? undefined : true), {
+          timeoutMs,
+          intervalMs: 200,
+          signal: t.signal,
+        });
+        return seen.value === true;
+      },
+    };
+  }
+  t.skip('nothing to observe a revocation with: no introspection endpoint and no resource server that trusts this issuer');
+}
+
+/**
+ * A fresh access token of `client` that the observer sees active (the positive control: a token
+ * that is inactive before anyone revokes it proves nothing).
+ */
+export async function liveAccessToken(
+  t: CheckContext,
+  seen: Observer,
+  client: 'primary' | 'secondary' = 'primary',
+): Promise<string> {
+  const { accessToken } = await t.steps.audienceToken(client);
+  if (!(await seen.active(accessToken)))
+    t.error(`a fresh access token of the ${client} client is not active at ${seen.via}, so revocation cannot be observed`);
+  return accessToken;
+}
+
+/**
+ * Revokes an access token with the right hint and says whether that works at all: RFC 7009 §2
+ * makes access-token revocation a SHOULD, so checks that use it to judge something else
+ * (a wrong hint, another client) skip when the target does not do it.
+ */
+export async function requireAccessTokenRevocation(t: CheckContext, seen: Observer): Promise<void> {
+  const token = await liveAccessToken(t, seen);
+  const answer = await t.steps.revoke(token, { hint: 'access_token' });
+  if (answer.status !== 200)
+    t.skip(
+      `the issuer does not revoke access tokens (HTTP ${answer.status} ${String(answer.body.error ?? '')}); RFC 7009 §2 makes that a SHOULD`.trim(),
+    );
+  if (!(await seen.becomesInactive(token)))
+    t.skip(`a revoked access token stays active at ${seen.via}; access-token revocation is a SHOULD (RFC 7009 §2, see V03)`);
+}

@@ -1,0 +1,153 @@
+/**
+ * The revocation suite against the real reference issuer (passes) and against it with one
+ * deliberate flaw at a time (the guarding check fails, or warns for SHOULD). One issuer for the
+ * file; each test swaps the flaw in.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { basicAuthorization } from '../../harness/oauth/client.ts';
+import { type Flaw, type FlawedIssuer, startFlawedIssuer } from '../support/flawed-issuer.ts';
+import { outcomeOf, runSelected } from '../support/run-checks.ts';
+
+const flaws: Flaw[] = [];
+let issuer: FlawedIssuer;
+
+beforeAll(async () => {
+  issuer = await startFlawedIssuer(flaws);
+});
+afterAll(() => issuer.close());
+beforeEach(() => {
+  flaws.length = 0;
+});
+
+const flaw = (...next: Flaw[]) => flaws.push(...next);
+/** Revocation answered 200 and never reaches the issuer: "revoke that does nothing". */
+const revokeDoesNothing: Flaw = { path: '/revoke', status: 200 };
+
+describe('revocation suite', () => {
+  it('passes against the reference issuer', async () => {
+    const results = await runSelected(issuer.target(), { suites: ['revocation'] });
+    const outcomes = Object.fromEntries([...results].map(([id, result]) => [id, result.outcome]));
+    for (const [id, result] of results) expect(result.outcome, `${id}: ${result.reason}`).toBe('pass');
+    expect(Object.keys(outcomes).length).toBeGreaterThanOrEqual(5);
+    for (const result of results.values()) expect(result.evidence.exchanges.length).toBeGreaterThan(0);
+  });
+
+  it('V03 warns when a revoked access token stays active (revoke does nothing)', async () => {
+    flaw(revokeDoesNothing);
+    const result = await outcomeOf(issuer.target(), 'revocation.access-token');
+    expect(result.outcome).toBe('warn');
+    expect(result.reason).toMatch(/still active at introspection/);
+  });
+
+  it('V03 warns when the issuer cannot revoke access tokens (unsupported_token_type)', async () => {
+    flaw({ path: '/revoke', status: 400, body: { error: 'unsupported_token_type' } });
+    const result = await outcomeOf(issuer.target(), 'revocation.access-token');
+    expect(result.outcome).toBe('warn');
+    expect(result.reason).toMatch(/does not revoke access tokens \(unsupported_token_type\)/);
+  });
+
+  it('V03 fails when revoking an access token is answered with a plain error', async () => {
+    flaw({ path: '/revoke', status: 400 });
+    const result = await outcomeOf(issuer.target(), 'revocation.access-token');
+    expect(result.outcome).toBe('fail');
+    expect(result.reason).toMatch(/answered HTTP 400/);
+  });
+
+  it('V04 fails when an unknown token gets an error (500 on bad input)', async () => {
+    flaw({ path: '/revoke', status: 500 });
+    const result = await outcomeOf(issuer.target(), 'revocation.unknown-token');
+    expect(result.outcome).toBe('fail');
+    expect(result.reason).toMatch(/HTTP 500/);
+  });
+
+  it('V05 fails when a wrong hint leaves the token active', async () => {
+    // The flaw: the hint refresh_token makes the issuer look only at refresh tokens.
+    flaw({
+      path: '/revoke',
+      request: (request) =>
+        /token_type_hint=refresh_token/.test(request.body) ? { ...request, body: 'token=not-this-one' } : undefined,
+    });
+    const result = await outcomeOf(issuer.target(), 'revocation.wrong-hint');
+    expect(result.outcome).toBe('fail');
+    expect(result.reason).toMatch(/token_type_hint=refresh_token is still active/);
+  });
+
+  it('V05 and V07 skip when revocation does nothing for access tokens (nothing to judge them with)', async () => {
+    flaw(revokeDoesNothing);
+    const results = await runSelected(issuer.target(), { checks: ['revocation.wrong-hint', 'revocation.cross-client'] });
+    expect(results.get('revocation.wrong-hint')!.outcome).toBe('skip');
+    expect(results.get('revocation.cross-client')!.outcome).toBe('skip');
+  });
+
+  it('V06 fails when revocation works without client authentication', async () => {
+    flaw({
+      path: '/revoke',
+      request: (request, upstream) =>
+        request.headers.authorization
+          ? undefined
+          : {
+              ...request,
+              headers: { ...request.headers, authorization: basicAuthorization('primary', upstream.secrets.primary) },
+            },
+    });
+    const result = await outcomeOf(issuer.target(), 'revocation.client-auth');
+    expect(result.outcome).toBe('fail');
+    expect(result.reason).toMatch(/without client authentication answered HTTP 200/);
+  });
+
+  it('V06 fails when a wrong secret is answered 400 instead of 401', async () => {
+    flaw({
+      path: '/revoke',
+      respond: (request, upstream) =>
+        request.headers.authorization?.toString().startsWith('Basic') &&
+        request.headers.authorization !== basicAuthorization('primary', upstream.secrets.primary)
+          ? { status: 400, body: { error: 'invalid_client' } }
+          : undefined,
+    });
+    const result = await outcomeOf(issuer.target(), 'revocation.client-auth');
+    expect(result.outcome).toBe('fail');
+    expect(result.reason).toMatch(/wrong client secret in Basic authentication answered HTTP 400/);
+  });
+
+  it('V07 fails when another client can revoke the token (cross-client revocation works)', async () => {
+    flaw({
+      path: '/revoke',
+      request: (request, upstream) =>
+        request.headers.authorization === basicAuthorization('secondary', upstream.secrets.secondary)
+          ? {
+              ...request,
+              headers: { ...request.headers, authorization: basicAuthorization('primary', upstream.secrets.primary) },
+            }
+          : undefined,
+    });
+    const result = await outcomeOf(issuer.target(), 'revocation.cross-client');
+    expect(result.outcome).toBe('fail');
+    expect(result.reason).toMatch(/secondary client revoked the primary client's access token/);
+  });
+
+  it('V07 warns when another client is answered 200 without the token being revoked', async () => {
+    flaw({
+      path: '/revoke',
+      request: (request, upstream) =>
+        request.headers.authorization === basicAuthorization('secondary', upstream.secrets.secondary)
+          ? { ...request, body: 'token=unknown-token' }
+          : undefined,
+    });
+    const result = await outcomeOf(issuer.target(), 'revocation.cross-client');
+    expect(result.outcome).toBe('warn');
+    expect(result.reason).toMatch(/not informed of the error/);
+  });
+
+  it('the checks skip with the reason when the issuer has no revocation endpoint', async () => {
+    flaw({
+      path: (path) => path.startsWith('/.well-known/'),
+      json: (body) => {
+        delete body.revocation_endpoint;
+        return body;
+      },
+    });
+    const result = await outcomeOf(issuer.target(), 'revocation.unknown-token');
+    expect(result.outcome).toBe('skip');
+    expect(result.reason).toMatch(/no revocation_endpoint/);
+  });
+});
