@@ -60,6 +60,8 @@ export function resolveConfig(options: ServeResourceServerOptions): ResourceServ
     ...(options.host !== undefined && { host: options.host }),
   };
   if (options.config) return loadResourceServerConfig(options.config, overrides);
+  // Run as a server, it publishes RFC 9728 metadata; a config file decides for itself.
+  overrides.resourceMetadata = {};
   if (!options.issuer || !options.audience) {
     throw new UsageError('serve resource-server needs --issuer URL and --audience AUD, or --config FILE');
   }

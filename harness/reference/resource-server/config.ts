@@ -138,6 +138,23 @@ export const resourceServerConfigSchema = z
         maxSkew: duration.default(60_000),
       })
       .prefault({}),
+    /**
+     * RFC 9728 Protected Resource Metadata, published at the path-inserted well-known URL of the
+     * resource identifier and named in every challenge (`resource_metadata`, §5.1). Absent: not
+     * published (`tokenproof serve resource-server` publishes it unless a config file says otherwise).
+     */
+    resourceMetadata: z
+      .strictObject({
+        /** The resource identifier (RFC 9728 §1.2); default `<publicUrl>/protected`. */
+        resource: z.url().optional(),
+        /** Issuer identifiers clients may get tokens from; default [issuer]. */
+        authorizationServers: z.array(z.url()).min(1).optional(),
+        resourceName: z.string().min(1).optional(),
+        resourceDocumentation: z.url().optional(),
+        /** Add `resource_metadata="<url>"` to WWW-Authenticate challenges. */
+        inChallenge: z.boolean().default(true),
+      })
+      .optional(),
     /** Seconds added to this server's clock (clock-skew game days). */
     clockOffsetSeconds: z.number().default(0),
     logLevel: z.enum(['silent', 'error', 'warn', 'info', 'debug']).default('silent'),

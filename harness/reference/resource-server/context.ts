@@ -8,6 +8,7 @@ import type { IntrospectionClient } from './introspection.ts';
 import type { JwksCache } from './jwks.ts';
 import type { JwtRules } from './jwt-access-token.ts';
 import type { ResourceServerMetrics } from './metrics.ts';
+import type { ResourceMetadata } from './resource-metadata.ts';
 import type { RevocationSubscription } from './revocation-events.ts';
 import type { RevocationList } from './revocations.ts';
 import type { ScopeRules } from './scope-rules.ts';
@@ -32,6 +33,8 @@ export interface ResourceServerContext {
   scopeRules: ScopeRules;
   dpopReplay: ReplayCache;
   dpopNonces: DpopNonces | undefined;
+  /** RFC 9728 metadata when published; final once the server listens. */
+  resourceMetadata: ResourceMetadata | undefined;
 }
 
 export const paths = {

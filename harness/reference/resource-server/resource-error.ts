@@ -70,6 +70,7 @@ export function challenge(
   scheme: 'Bearer' | 'DPoP',
   realm: string,
   dpopAlgorithms: string,
+  resourceMetadataUrl?: string,
 ): string | undefined {
   if (error.outcome === 'unavailable') return undefined;
   const params = [`realm="${realm}"`];
@@ -77,6 +78,8 @@ export function challenge(
   if (code) params.push(`error="${code}"`, `error_description="${error.message}"`);
   if (error.scope !== undefined) params.push(`scope="${error.scope}"`);
   if (scheme === 'DPoP') params.push(`algs="${dpopAlgorithms}"`);
+  // RFC 9728 §5.1; the URL is this server's own, never text from the request.
+  if (resourceMetadataUrl) params.push(`resource_metadata="${resourceMetadataUrl}"`);
   return `${scheme} ${params.join(', ')}`;
 }
 

@@ -17,6 +17,7 @@ import { IntrospectionClient } from './introspection.ts';
 import { JwksCache } from './jwks.ts';
 import { createResourceServerMetrics } from './metrics.ts';
 import { challenge, errorBody, ResourceError } from './resource-error.ts';
+import { buildResourceMetadata, resourceMetadataPath } from './resource-metadata.ts';
 import { subscribeRevocationEvents } from './revocation-events.ts';
 import { RevocationList } from './revocations.ts';
 import { compileScopeRules } from './scope-rules.ts';
@@ -87,6 +88,13 @@ export async function startResourceServer(input: ResourceServerConfigInput): Pro
       revocationEvents: ctx.revocationEvents?.connected ? 'connected' : 'disconnected',
     };
   });
+  const metadataPath = resourceMetadataPath(config);
+  if (metadataPath) {
+    app.get(metadataPath, async (_request, reply) => {
+      reply.header('cache-control', 'max-age=300');
+      return ctx.resourceMetadata!.document;
+    });
+  }
   app.get(paths.metrics, async (_request, reply) => {
     reply.header('content-type', ctx.metrics.registry.contentType);
     return ctx.metrics.registry.metrics();
@@ -99,6 +107,7 @@ export async function startResourceServer(input: ResourceServerConfigInput): Pro
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
   ctx.publicUrl = (config.publicUrl ?? url).replace(/\/$/, '');
+  ctx.resourceMetadata = buildResourceMetadata(config, ctx.publicUrl);
 
   if (config.revocationEvents.enabled) {
     const discovered = async () => (await ctx.discovery.metadata()).revocation_events_endpoint;
@@ -208,6 +217,7 @@ function createContext(config: ResourceServerConfig, app: FastifyInstance): Reso
     scopeRules: compileScopeRules(config.requiredScope, config.routes),
     dpopReplay: new ReplayCache({ nowMs: clock.nowMs }),
     dpopNonces: config.dpop.nonce ? new DpopNonces(config.dpop.nonceWindow, clock.nowMs) : undefined,
+    resourceMetadata: undefined,
   };
 }
 
@@ -236,7 +246,8 @@ function protectedHandler(ctx: ResourceServerContext) {
     } catch (error) {
       if (!(error instanceof ResourceError)) throw error;
       metrics.validations.inc({ outcome: error.outcome, reason: error.reason });
-      const authenticate = challenge(error, scheme, config.realm, dpopAlgs);
+      const metadataUrl = config.resourceMetadata?.inChallenge ? ctx.resourceMetadata?.url : undefined;
+      const authenticate = challenge(error, scheme, config.realm, dpopAlgs, metadataUrl);
       if (authenticate) reply.header('www-authenticate', authenticate);
       return reply.code(error.status).headers(error.headers).header('cache-control', 'no-store').send(errorBody(error));
     } finally {
