@@ -7,9 +7,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { prepareEnvironment } from '../engine/environment.ts';
-import { audience } from '../env/embedded.ts';
+import { audience, testAudience } from '../env/embedded.ts';
+import { EnvironmentError } from '../lib/errors.ts';
 import { Redactor } from '../lib/redactor.ts';
-import { startHarnessIssuer } from '../test-issuer/server.ts';
 import { waitForSignal } from './serve.ts';
 
 export async function up(print: (line: string) => void): Promise<void> {
@@ -17,49 +17,48 @@ export async function up(print: (line: string) => void): Promise<void> {
   const environment = await prepareEnvironment({ runDir: workDir, redactor: new Redactor(), log: print });
   const credentials = environment.credentials ?? {};
   try {
-    const testIssuer = environment.testIssuer ?? (await startHarnessIssuer({ audience }));
-    try {
-      const credentialsFile = join(workDir, 'credentials.json');
-      const { issuer, resourceServer } = credentials;
-      writeFileSync(
-        credentialsFile,
-        `${JSON.stringify(
-          {
-            issuer,
-            resourceServer,
-            clients: {
-              primary: { id: 'primary', secret: credentials.TOKENPROOF_PRIMARY_SECRET, auth: 'client_secret_basic' },
-              secondary: { id: 'secondary', secret: credentials.TOKENPROOF_SECONDARY_SECRET, auth: 'client_secret_basic' },
-              spa: { id: 'spa', auth: 'none', redirectUri: 'http://127.0.0.1:9499/callback' },
-            },
-            user: { username: 'alice', password: credentials.TOKENPROOF_ALICE_PASSWORD },
-            adminToken: credentials.TOKENPROOF_ADMIN_TOKEN,
+    const testIssuer = environment.testIssuer;
+    if (!testIssuer)
+      throw new EnvironmentError('the embedded stack started without its harness test issuer', 'report this as a tokenproof bug');
+    const credentialsFile = join(workDir, 'credentials.json');
+    const { issuer, resourceServer, testResourceServer } = credentials;
+    writeFileSync(
+      credentialsFile,
+      `${JSON.stringify(
+        {
+          issuer,
+          resourceServer,
+          clients: {
+            primary: { id: 'primary', secret: credentials.TOKENPROOF_PRIMARY_SECRET, auth: 'client_secret_basic' },
+            secondary: { id: 'secondary', secret: credentials.TOKENPROOF_SECONDARY_SECRET, auth: 'client_secret_basic' },
+            spa: { id: 'spa', auth: 'none', redirectUri: 'http://127.0.0.1:9499/callback' },
           },
-          null,
-          2,
-        )}\n`,
-        { mode: 0o600 },
-      );
-      print('');
-      print(`issuer            ${issuer}  (discovery: ${issuer}/.well-known/openid-configuration)`);
-      print(`resource server   ${resourceServer}/protected  (audience ${audience}, trusts the issuer)`);
-      print(`test issuer       ${testIssuer.url}  (the harness's forging issuer; JWKS ${testIssuer.jwksUri})`);
-      print(`credentials       ${credentialsFile}  (client primary/secondary, public client spa, user alice, admin token)`);
-      print(`logs              ${join(workDir, 'logs')}`);
-      print('');
-      print('try:');
-      print(`  SECRET=$(node -p "require('${credentialsFile}').clients.primary.secret")`);
-      print(
-        `  TOKEN=$(curl -s -u "primary:$SECRET" -d grant_type=client_credentials -d resource=${audience} ${issuer}/token | node -p "JSON.parse(require('fs').readFileSync(0)).access_token")`,
-      );
-      print(`  curl -H "Authorization: Bearer $TOKEN" ${resourceServer}/protected`);
-      print('');
-      print('ready; Ctrl-C stops everything');
-      await waitForSignal();
-      print('stopping');
-    } finally {
-      if (!environment.testIssuer) await testIssuer.close();
-    }
+          user: { username: 'alice', password: credentials.TOKENPROOF_ALICE_PASSWORD },
+          adminToken: credentials.TOKENPROOF_ADMIN_TOKEN,
+        },
+        null,
+        2,
+      )}\n`,
+      { mode: 0o600 },
+    );
+    print('');
+    print(`issuer            ${issuer}  (discovery: ${issuer}/.well-known/openid-configuration)`);
+    print(`resource server   ${resourceServer}/protected  (audience ${audience}, trusts the issuer)`);
+    print(`test issuer       ${testIssuer.url}  (the harness's forging issuer; JWKS ${testIssuer.jwksUri})`);
+    print(`resource server   ${testResourceServer}/protected  (audience ${testAudience}, trusts the test issuer)`);
+    print(`credentials       ${credentialsFile}  (client primary/secondary, public client spa, user alice, admin token)`);
+    print(`logs              ${join(workDir, 'logs')}`);
+    print('');
+    print('try:');
+    print(`  SECRET=$(node -p "require('${credentialsFile}').clients.primary.secret")`);
+    print(
+      `  TOKEN=$(curl -s -u "primary:$SECRET" -d grant_type=client_credentials -d resource=${audience} ${issuer}/token | node -p "JSON.parse(require('fs').readFileSync(0)).access_token")`,
+    );
+    print(`  curl -H "Authorization: Bearer $TOKEN" ${resourceServer}/protected`);
+    print('');
+    print('ready; Ctrl-C stops everything');
+    await waitForSignal();
+    print('stopping');
   } finally {
     await environment.stop();
   }

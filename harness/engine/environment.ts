@@ -81,7 +81,8 @@ export async function prepareEnvironment(request: EnvironmentRequest): Promise<P
     }
     const stack = await startEmbedded({ workDir, ...(request.log && { log: request.log }) });
     processes.push(...stack.processes);
-    const target: Target = { name: stack.profile.name, profile: stack.profile, baseDir: process.cwd() };
+    testIssuer = stack.testIssuer;
+    const target: Target = { name: stack.profile.name, profile: stack.profile, baseDir: process.cwd(), testIssuer };
     registerProfileSecrets(request.redactor, stack.profile);
     for (const [name, value] of Object.entries(stack.credentials))
       if (name.startsWith('TOKENPROOF_')) request.redactor.register(value);
@@ -89,7 +90,13 @@ export async function prepareEnvironment(request: EnvironmentRequest): Promise<P
     return {
       kind: 'embedded',
       target,
-      placeholders: { runDir: request.runDir },
+      testIssuer,
+      placeholders: {
+        runDir: request.runDir,
+        'testIssuer.url': testIssuer.url,
+        'testIssuer.jwksUri': testIssuer.jwksUri,
+        'testIssuer.discoveryUri': testIssuer.discoveryUri,
+      },
       processes,
       credentials: stack.credentials,
       stop,

@@ -1,6 +1,8 @@
 /**
- * The embedded environment: the reference stack (issuer, and a resource server that trusts
- * it) as local processes on 127.0.0.1 with free ports. Secrets are generated per start and reach the processes only through their
+ * The embedded environment: the reference stack as local processes on 127.0.0.1 with free
+ * ports: the reference issuer, a reference resource server that trusts it (revocation
+ * propagation, V08), and a second one that trusts the harness test issuer (started here, in
+ * process) for the forged-token suites. Secrets are generated per start and reach the processes only through their
  * environment (the config file on disk holds ${ENV} references), and the checks through an
  * in-memory profile.
  */
@@ -10,6 +12,8 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { type Profile, profileSchema } from '../profile/schema.ts';
 import type { IssuerConfigInput } from '../reference/issuer/config.ts';
+import type { ResourceServerConfigInput } from '../reference/resource-server/config.ts';
+import { type RunningTestIssuer, startHarnessIssuer } from '../test-issuer/server.ts';
 import { repoRoot } from '../tools/paths.ts';
 import { freePort } from './free-port.ts';
 import { type LaunchedProcess, launch } from './launch.ts';
@@ -19,10 +23,23 @@ const redirectUri = 'http://127.0.0.1:9499/callback';
 const tokenExchange = 'urn:ietf:params:oauth:grant-type:token-exchange';
 /** The reference resource server's audience: tokens for it are requested with resource=api://reference. */
 export const audience = 'api://reference';
+/** The audience of the resource server that trusts the harness test issuer. */
+export const testAudience = 'api://reference-forged';
+/** The scope that resource server requires (rs-errors proves insufficient_scope with it). */
+export const testScope = 'read';
+/**
+ * The harness-trusting RS refetches an unknown kid's JWKS at most once per second and refreshes
+ * its keys every 2 s (the defaults are 5 s and 60 s): the key rotation and removal checks (S12,
+ * S14, S15) then finish in seconds, and the profile declares the window S14 must observe.
+ */
+const testRsJwks = { cooldown: '1s', refreshInterval: '2s' } as const;
+const testRsJwksCacheWindow = '5s';
 
 export interface EmbeddedStack {
   profile: Profile;
   processes: LaunchedProcess[];
+  /** The harness test issuer the forged-token resource server trusts (in this process). */
+  testIssuer: RunningTestIssuer;
   /** Credentials of the demo clients and user, for `tokenproof up` to hand to a person. */
   credentials: Record<string, string>;
   stop(): Promise<void>;
@@ -124,6 +141,46 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
     await issuer.stop();
     throw error;
   }
+  let testIssuer: RunningTestIssuer | undefined;
+  const testRsPort = await freePort();
+  const testRsUrl = `http://127.0.0.1:${testRsPort}`;
+  try {
+    testIssuer = await startHarnessIssuer({ audience: testAudience, scope: testScope });
+    options.log?.(`harness test issuer at ${testIssuer.url}`);
+    const testRsConfigFile = join(options.workDir, 'resource-server-forged.yaml');
+    const testRsConfig: ResourceServerConfigInput = {
+      issuer: testIssuer.url,
+      jwksUri: testIssuer.jwksUri,
+      audience: testAudience,
+      requiredScope: [testScope],
+      jwks: testRsJwks,
+    };
+    writeFileSync(testRsConfigFile, stringify(testRsConfig));
+    options.log?.(`starting the reference resource server for forged tokens on ${testRsUrl} (trusts the test issuer)`);
+    processes.push(
+      await launch({
+        name: 'reference resource server (trusts the test issuer)',
+        command: [
+          process.execPath,
+          cliMain,
+          'serve',
+          'resource-server',
+          '--port',
+          String(testRsPort),
+          '--config',
+          testRsConfigFile,
+        ],
+        env: {},
+        ready: `${testRsUrl}/health`,
+        readyTimeoutMs: 30_000,
+        logFile: join(options.workDir, 'resource-server-forged.log'),
+      }),
+    );
+  } catch (error) {
+    await Promise.all(processes.map((process) => process.stop()));
+    await testIssuer?.close();
+    throw error;
+  }
   const profile = profileSchema.parse({
     name: 'embedded reference stack',
     issuer: {
@@ -150,14 +207,23 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
         },
       },
     },
-    resourceServer: { url: `${rsUrl}/protected`, audience, trusts: 'issuer' },
+    resourceServer: {
+      url: `${testRsUrl}/protected`,
+      audience: testAudience,
+      scope: testScope,
+      trusts: 'harness',
+      jwksCacheWindow: testRsJwksCacheWindow,
+    },
+    propagation: { resourceServers: [`${rsUrl}/protected`], audience },
   });
   return {
     profile,
     processes,
-    credentials: { ...env, issuer: issuerUrl, resourceServer: rsUrl },
+    testIssuer,
+    credentials: { ...env, issuer: issuerUrl, resourceServer: rsUrl, testResourceServer: testRsUrl },
     async stop() {
       await Promise.all(processes.map((process) => process.stop()));
+      await testIssuer.close();
     },
   };
 }

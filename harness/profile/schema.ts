@@ -144,9 +144,27 @@ export const profileSchema = z.strictObject({
       audience: z.string().min(1),
       scope: z.string().optional().describe('a scope the protected URL requires'),
       trusts: z.enum(['harness', 'issuer']).default('harness'),
+      jwksCacheWindow: duration
+        .optional()
+        .describe(
+          'the longest the RS keeps accepting tokens signed by a key removed from the JWKS (its key cache window); S14 fails when it observes a longer one',
+        ),
       launch: launchSchema.optional(),
     })
     .optional(),
+  propagation: z
+    .strictObject({
+      resourceServers: z
+        .array(httpUrl)
+        .min(1)
+        .describe('protected URLs of resource servers (every replica) that trust the target issuer'),
+      audience: z.string().min(1).describe('the audience tokens for them are requested for (RFC 8707 resource)'),
+      scope: z.string().optional().describe('a scope their protected URL requires'),
+    })
+    .optional()
+    .describe(
+      "for V08 (revocation propagation): resource servers that trust the target issuer; when absent and resourceServer.trusts is 'issuer', V08 uses resourceServer.url and replicas",
+    ),
   slo: z
     .strictObject({
       revocationPropagation: duration.optional(),
