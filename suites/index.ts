@@ -1,8 +1,9 @@
 /** Every conformance suite, in run order. A new suite is one import here. */
 import type { Suite } from '../harness/runner/check.ts';
 import discovery from './discovery/index.ts';
+import introspection from './introspection/index.ts';
 import jwks from './jwks/index.ts';
 import revocation from './revocation/index.ts';
 import rsClaims from './rs-claims/index.ts';
 
-export const allSuites: Suite[] = [discovery, jwks, revocation, rsClaims];
+export const allSuites: Suite[] = [discovery, jwks, revocation, introspection, rsClaims];

@@ -93,6 +93,13 @@ export function introspectionSteps(
     return resolveClient(io, discovery, 'resourceServer');
   }
 
+  /** The client_id that introspects (I04 sends it with a wrong secret). */
+  function introspectionClientId(): string {
+    const auth = introspector(undefined);
+    if (!auth) throw new StepError('no introspecting client');
+    return auth.clientId;
+  }
+
   async function introspect(tokenValue: string, options: IntrospectOptions = {}): Promise<IntrospectionAnswer> {
     io.redactor.register(tokenValue);
     const endpoint = await introspectionEndpoint();
@@ -178,6 +185,7 @@ export function introspectionSteps(
     networkProtected,
     introspectionAudience,
     introspect,
+    introspectionClientId,
     requireIntrospection,
     audienceToken,
     tokenParamsOf,

@@ -85,5 +85,16 @@ export function revocationSteps(io: StepIO, discovery: ReturnType<typeof discove
     return answer;
   }
 
-  return { revocationEndpoint, revoke, requireRevoked };
+  /** Whether the target has a revocation endpoint at all, without ending the check. */
+  async function canRevoke(): Promise<boolean> {
+    try {
+      await revocationEndpoint();
+      return true;
+    } catch (error) {
+      if (error instanceof CheckSkipped) return false;
+      throw error;
+    }
+  }
+
+  return { revocationEndpoint, canRevoke, revoke, requireRevoked };
 }
