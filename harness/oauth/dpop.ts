@@ -5,12 +5,12 @@
 import { createHash } from 'node:crypto';
 import { calculateJwkThumbprint, compactVerify, decodeProtectedHeader, importJWK, type JWK } from 'jose';
 import type { AsymmetricAlgorithm } from './algorithms.ts';
+import { hasPrivateMembers } from './jwk.ts';
 import { OAuthError } from './oauth-error.ts';
 import type { ReplayCache } from './replay-cache.ts';
 
 /** The proof algorithms accepted and advertised (`dpop_signing_alg_values_supported`): asymmetric only (RFC 9449 §4.2). */
 export const dpopAlgorithms = ['ES256', 'ES384', 'RS256', 'PS256', 'EdDSA'] as const satisfies readonly AsymmetricAlgorithm[];
-const privateMembers = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'];
 
 export interface DpopCheck {
   proof: string | string[] | undefined;
@@ -73,7 +73,7 @@ export async function verifyDpopProof(check: DpopCheck): Promise<VerifiedProof> 
   }
   const jwk = header.jwk as JWK | undefined;
   if (!jwk || typeof jwk !== 'object') throw fail('has no jwk header');
-  if (privateMembers.some((member) => member in jwk)) throw fail('jwk must be a public key');
+  if (hasPrivateMembers(jwk)) throw fail('jwk must be a public key');
   let payload: Record<string, unknown>;
   try {
     const key = await importJWK(jwk, header.alg);

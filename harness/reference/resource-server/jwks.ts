@@ -10,6 +10,7 @@
  * members or of an unknown type are kept only to be refused by kid (CHECKS S13).
  */
 import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { hasPrivateMembers } from '../../oauth/jwk.ts';
 import type { VerificationKey } from './algorithms.ts';
 import { fetchJson } from './fetch-json.ts';
 
@@ -34,8 +35,6 @@ export interface JwksCacheOptions {
   maxBytes: number;
   onFetch?: (outcome: 'ok' | 'error', error?: Error) => void;
 }
-
-const privateMembers = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'];
 
 export class JwksCache {
   private readonly options: JwksCacheOptions;
@@ -162,7 +161,7 @@ export function importKey(jwk: Record<string, unknown>): JwksEntry | undefined {
   if (jwk.use !== undefined && jwk.use !== 'sig') return refuse('the key is not for signatures (use)');
   if (jwk.key_ops !== undefined && !(Array.isArray(jwk.key_ops) && jwk.key_ops.includes('verify')))
     return refuse('the key may not verify (key_ops)');
-  if (privateMembers.some((member) => Object.hasOwn(jwk, member))) return refuse('the JWKS publishes private key material');
+  if (hasPrivateMembers(jwk)) return refuse('the JWKS publishes private key material');
   if (jwk.kty !== 'RSA' && jwk.kty !== 'EC' && jwk.kty !== 'OKP') return refuse('the key type cannot verify signatures');
   let key: KeyObject;
   try {
