@@ -9,9 +9,9 @@ import { setupContainers } from '../env/containers/setup.ts';
 import { ExitCode, TokenproofError, UsageError } from '../lib/errors.ts';
 import { formatCatalog } from '../runner/list.ts';
 import { runSetup } from '../tools/setup.ts';
-import { conform, run } from './conform.ts';
+import { conform, type RunOptions, run } from './conform.ts';
 import { serveIssuer } from './serve.ts';
-import { serveResourceServer } from './serve-resource-server.ts';
+import { type ServeResourceServerOptions, serveResourceServer } from './serve-resource-server.ts';
 import { up } from './up.ts';
 
 const version = '0.1.0';
@@ -24,27 +24,11 @@ const list = (value: string) =>
     .map((item) => item.trim())
     .filter(Boolean);
 
-interface ServeFlags {
-  port?: number;
-  host?: string;
-  config?: string;
-  issuer?: string;
-  audience?: string;
-  scope?: string;
-  jwksUri?: string;
-}
+/** `serve`'s flags: the resource server's options are a superset of the issuer's. */
+type ServeFlags = ServeResourceServerOptions;
 
-interface ConformFlags {
-  target?: string;
-  suites?: string[];
-  checks?: string[];
-  out?: string;
-  pushgateway?: string;
-  expect?: string;
-  strictExpect?: boolean;
-  skipLoad?: boolean;
-  skipChaos?: boolean;
-}
+/** What commander parses for `conform` and `run`; the command name and version are added here. */
+type ConformFlags = Omit<RunOptions, 'command' | 'version'>;
 
 function portNumber(value: string): number {
   const port = Number(value);

@@ -1,6 +1,7 @@
 /** The conformance phase: the selected suite checks, in order, against the prepared target. */
 import type { Check } from '../runner/check.ts';
 import { runChecks } from '../runner/run.ts';
+import { RunCache } from '../steps/index.ts';
 import type { Phase } from './phase.ts';
 
 export function conformancePhase(checks: Check[]): Phase {
@@ -8,13 +9,20 @@ export function conformancePhase(checks: Check[]): Phase {
     name: 'conformance',
     planned: checks.map((check) => ({ id: check.id, suite: check.suite })),
     async run(context) {
-      const results = await runChecks({
-        target: context.environment.target,
-        checks,
-        reporters: context.reporters,
-        redactor: context.redactor,
-      });
-      return { checks: results };
+      // Run-scoped resources (the login browser) end with the phase; login screenshots go to the run folder.
+      const cache = new RunCache({ artifactsDir: context.runDir });
+      try {
+        const results = await runChecks({
+          target: context.environment.target,
+          checks,
+          reporters: context.reporters,
+          redactor: context.redactor,
+          cache,
+        });
+        return { checks: results };
+      } finally {
+        await cache.dispose();
+      }
     },
   };
 }

@@ -55,7 +55,9 @@ function secret(): string {
   return randomBytes(24).toString('base64url');
 }
 
-export function embeddedIssuerConfig(port: number): IssuerConfigInput {
+/** `harnessRedirectUri`: the harness's own login callback, on a free port (a fixed one can collide). */
+export function embeddedIssuerConfig(port: number, harnessRedirectUri = redirectUri): IssuerConfigInput {
+  const redirectUris = [...new Set([redirectUri, harnessRedirectUri])];
   const grants = ['client_credentials', 'authorization_code', 'refresh_token', tokenExchange] as const;
   return {
     port,
@@ -67,21 +69,21 @@ export function embeddedIssuerConfig(port: number): IssuerConfigInput {
         secret: '${TOKENPROOF_PRIMARY_SECRET}',
         scopes: ['openid', 'read', 'write'],
         grantTypes: [...grants],
-        redirectUris: [redirectUri],
+        redirectUris,
       },
       {
         id: 'secondary',
         secret: '${TOKENPROOF_SECONDARY_SECRET}',
         scopes: ['openid', 'read', 'write'],
         grantTypes: [...grants],
-        redirectUris: [redirectUri],
+        redirectUris,
       },
       {
         id: 'spa',
         auth: 'none',
         scopes: ['openid', 'read'],
         grantTypes: ['authorization_code', 'refresh_token'],
-        redirectUris: [redirectUri],
+        redirectUris,
       },
     ],
     users: [
@@ -101,7 +103,8 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
   const issuerPort = await freePort();
   const issuerUrl = `http://127.0.0.1:${issuerPort}`;
   const issuerConfigFile = join(options.workDir, 'issuer.yaml');
-  writeFileSync(issuerConfigFile, stringify(embeddedIssuerConfig(issuerPort)));
+  const loginRedirectUri = `http://127.0.0.1:${await freePort()}/callback`;
+  writeFileSync(issuerConfigFile, stringify(embeddedIssuerConfig(issuerPort, loginRedirectUri)));
   options.log?.(`starting the reference issuer on ${issuerUrl}`);
   const issuer = await launch({
     name: 'reference issuer',
@@ -188,9 +191,10 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
       clients: {
         primary: { id: 'primary', secret: env.TOKENPROOF_PRIMARY_SECRET, scopes: ['openid', 'read', 'write'] },
         secondary: { id: 'secondary', secret: env.TOKENPROOF_SECONDARY_SECRET, scopes: ['openid', 'read', 'write'] },
+        public: { id: 'spa', auth: 'none', scopes: ['openid', 'read'] },
       },
       login: {
-        redirectUri,
+        redirectUri: loginRedirectUri,
         user: 'alice',
         steps: [
           { fill: '#username', value: 'alice' },
@@ -204,6 +208,11 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
           url: `${issuerUrl}/admin/keys/rotate`,
           headers: { authorization: `Bearer ${env.TOKENPROOF_ADMIN_TOKEN}`, 'content-type': 'application/json' },
           body: '{"activateAfterSeconds":0}',
+        },
+        setClockOffset: {
+          url: `${issuerUrl}/admin/clock`,
+          headers: { authorization: `Bearer ${env.TOKENPROOF_ADMIN_TOKEN}`, 'content-type': 'application/json' },
+          body: '{"offsetSeconds":{{offsetSeconds}}}',
         },
       },
     },

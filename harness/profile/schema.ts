@@ -50,10 +50,51 @@ const clientSchema = z.strictObject({
 });
 
 const loginStep = z.union([
-  z.strictObject({ fill: z.string().min(1).describe('CSS selector'), value: z.string() }),
+  z.strictObject({ fill: z.string().min(1).describe('CSS selector'), value: z.string().describe('${ENV_VAR} for secrets') }),
   z.strictObject({ click: z.string().min(1).describe('CSS selector') }),
   z.strictObject({ waitFor: z.string().min(1).describe('CSS selector') }),
+  z.strictObject({ select: z.string().min(1).describe('CSS selector of a <select>'), value: z.string() }),
 ]);
+export type LoginStep = z.output<typeof loginStep>;
+
+const adminRequest = z.strictObject({
+  url: httpUrl,
+  method: z.enum(['POST', 'PUT']).default('POST'),
+  headers: z.record(z.string(), z.string()).default({}),
+  body: z.string().optional(),
+});
+
+const refreshTokenCommand = z
+  .strictObject({
+    command: z
+      .array(z.string().min(1))
+      .min(1)
+      .describe('argv; it prints one refresh token (alone, or as token-response JSON) on stdout'),
+    env: z.record(z.string(), z.string()).default({}),
+    client: z.enum(['primary', 'secondary', 'public']).default('primary').describe('the profile client the token was issued to'),
+    timeout: duration.default(30_000),
+  })
+  .describe('where the target has no browser login: a command that prints a refresh token');
+
+const login = z
+  .strictObject({
+    redirectUri: z
+      .url()
+      .optional()
+      .describe('the loopback redirect URI registered for the clients (http://127.0.0.1:<port>/…): the harness listens on it'),
+    steps: z.array(loginStep).min(1).optional().describe('what a user does on the login (and consent) pages'),
+    scope: z.string().optional().describe('scope of the authorization request; default: openid and the client scopes'),
+    stepTimeout: duration.default(10_000).describe('how long one step may wait for its selector'),
+    refreshTokenCommand: refreshTokenCommand.optional(),
+    /** Username shown in reports; the steps carry the actual values. */
+    user: z.string().optional(),
+  })
+  .superRefine((value, ctx) => {
+    if (value.steps && !value.redirectUri)
+      ctx.addIssue({ code: 'custom', path: ['redirectUri'], message: 'is required with login steps' });
+    if (!value.steps && !value.refreshTokenCommand)
+      ctx.addIssue({ code: 'custom', path: ['steps'], message: 'give login steps, a refreshTokenCommand, or both' });
+  });
 
 export const profileSchema = z.strictObject({
   $schema: z.string().optional(),
@@ -66,6 +107,12 @@ export const profileSchema = z.strictObject({
         .strictObject({
           primary: clientSchema,
           secondary: clientSchema.optional().describe('a second client, for cross-client checks'),
+          public: clientSchema
+            .optional()
+            .describe(
+              'a public client (auth none): rotation and DPoP binding of its refresh tokens are required (RFC 9700 §4.14.2, RFC 9449 §5)',
+            ),
+          privateKeyJwt: clientSchema.optional().describe('a private_key_jwt client (RFC 7523), for the client-assertion checks'),
           resourceServer: clientSchema
             .optional()
             .describe(
@@ -73,20 +120,15 @@ export const profileSchema = z.strictObject({
             ),
         })
         .optional(),
-      login: z
-        .strictObject({
-          redirectUri: z.url(),
-          steps: z.array(loginStep).min(1),
-          /** Username shown in reports; the steps carry the actual values. */
-          user: z.string().optional(),
-        })
-        .optional()
-        .describe('browser steps for authorization_code + PKCE'),
+      login: login.optional().describe('how the harness gets user tokens: browser steps for authorization_code + PKCE'),
       capabilities: z
         .array(z.enum(capabilities))
         .optional()
         .describe('what the issuer supports; detected from discovery when absent'),
       profile: z.enum(['rfc9700', 'fapi2']).default('rfc9700').describe('which refresh-rotation semantics apply'),
+      graceWindow: duration
+        .optional()
+        .describe('fapi2: how long a rotated refresh token still works for a retry (the issuer declares it)'),
       introspection: z
         .strictObject({
           url: httpUrl
@@ -124,15 +166,12 @@ export const profileSchema = z.strictObject({
         .optional(),
       admin: z
         .strictObject({
-          rotateKeys: z
-            .strictObject({
-              url: httpUrl,
-              method: z.enum(['POST', 'PUT']).default('POST'),
-              headers: z.record(z.string(), z.string()).default({}),
-              body: z.string().optional(),
-            })
+          rotateKeys: adminRequest.optional().describe('a request that makes the issuer rotate its signing key (K05)'),
+          setClockOffset: adminRequest
             .optional()
-            .describe('a request that makes the issuer rotate its signing key (K05)'),
+            .describe(
+              'a request that shifts the issuer clock; {{offsetSeconds}} in the body is replaced (expiry without sleeping)',
+            ),
         })
         .optional(),
     })

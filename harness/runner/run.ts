@@ -82,7 +82,10 @@ export interface RunChecksOptions {
   checks: Check[];
   reporters?: readonly Reporter[];
   redactor?: Redactor;
-  /** Shared lookups (discovery, JWKS); a phase passes its own so a failed lookup is reported once. */
+  /**
+   * Shared lookups (discovery, JWKS) and run-scoped resources (the login browser); a phase passes
+   * its own and disposes it. Without one, runChecks makes one and disposes it at the end.
+   */
   cache?: RunCache;
 }
 
@@ -90,16 +93,21 @@ export async function runChecks(options: RunChecksOptions): Promise<CheckResult[
   const { target, checks } = options;
   const redactor = options.redactor ?? new Redactor();
   const cache = options.cache ?? new RunCache();
-  const capabilities = await resolveCapabilities(target, redactor);
-  const results: CheckResult[] = [];
-  const byId = new Map<string, CheckResult>();
-  for (const check of checks) {
-    const result = await runOne(check, { target, redactor, cache, capabilities, byId });
-    results.push(result);
-    byId.set(result.id, result);
-    for (const reporter of options.reporters ?? []) await reporter.onCheckEnd?.(result);
+  try {
+    const capabilities = await resolveCapabilities(target, redactor);
+    const results: CheckResult[] = [];
+    const byId = new Map<string, CheckResult>();
+    for (const check of checks) {
+      const result = await runOne(check, { target, redactor, cache, capabilities, byId });
+      results.push(result);
+      byId.set(result.id, result);
+      for (const reporter of options.reporters ?? []) await reporter.onCheckEnd?.(result);
+    }
+    return results;
+  } finally {
+    // A cache passed in belongs to the caller (it disposes it); our own ends with this run.
+    if (!options.cache) await cache.dispose();
   }
-  return results;
 }
 
 async function resolveCapabilities(target: Target, redactor: Redactor): Promise<Set<Capability> | undefined> {

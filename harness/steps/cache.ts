@@ -12,8 +12,19 @@ interface Entry {
   owner: string;
 }
 
+export interface RunCacheOptions {
+  /** Where steps may write run artifacts (login screenshots): the run folder. */
+  artifactsDir?: string;
+}
+
 export class RunCache {
   private readonly entries = new Map<string, Entry>();
+  private readonly disposers: (() => Promise<void> | void)[] = [];
+  readonly artifactsDir: string | undefined;
+
+  constructor(options: RunCacheOptions = {}) {
+    this.artifactsDir = options.artifactsDir;
+  }
 
   /** The value for key, computed by `compute` in the first caller (`owner`, a check id). */
   async get<T>(key: string, owner: string, compute: () => Promise<T>): Promise<{ value: T; firstUse: boolean }> {
@@ -33,5 +44,21 @@ export class RunCache {
   /** Drops a value that the target has since changed (after a key rotation, say). */
   forget(key: string): void {
     this.entries.delete(key);
+  }
+
+  /** A run-scoped resource (the login browser): created by the first caller, closed by dispose(). */
+  async resource<T>(key: string, owner: string, create: () => Promise<T>, close: (value: T) => Promise<void> | void): Promise<T> {
+    const { value } = await this.get(`resource:${key}`, owner, async () => {
+      const created = await create();
+      this.disposers.push(() => close(created));
+      return created;
+    });
+    return value;
+  }
+
+  /** Closes every resource the run created; one that fails to close does not keep the others open. */
+  async dispose(): Promise<void> {
+    const disposers = this.disposers.splice(0);
+    await Promise.allSettled(disposers.map((dispose) => dispose()));
   }
 }

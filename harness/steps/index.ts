@@ -12,6 +12,8 @@ import { exchangeSteps } from './exchange.ts';
 import { introspectionSteps } from './introspection.ts';
 import type { StepIO } from './io.ts';
 import { jwksSteps } from './jwks.ts';
+import { loginSteps } from './login.ts';
+import { refreshSteps } from './refresh.ts';
 import { resourceServerSteps } from './resource-server.ts';
 import { revocationSteps } from './revocation.ts';
 import { tokenSteps } from './token.ts';
@@ -22,6 +24,14 @@ export { tokenTypes } from './exchange.ts';
 export type { IntrospectionAnswer, IntrospectionBody } from './introspection.ts';
 export type { StepIO } from './io.ts';
 export { type FetchedJwks, type Jwk, jwsHeader } from './jwks.ts';
+export {
+  type AuthorizationResponse,
+  type DpopKey,
+  describeLogin,
+  type LoginClient,
+  redactUrlQuery,
+  type UserTokens,
+} from './login.ts';
 export type { ClientChoice, RevocationAnswer } from './revocation.ts';
 
 export function createSteps(io: StepIO) {
@@ -33,6 +43,8 @@ export function createSteps(io: StepIO) {
     ...revocationSteps(io, discovery),
     ...introspectionSteps(io, discovery, token),
     ...exchangeSteps(io, discovery, token),
+    ...loginSteps(io, discovery, token),
+    ...refreshSteps(io, token),
     ...jwksSteps(discovery),
     ...adminSteps(io),
     resourceServer: resourceServerSteps(io),

@@ -6,7 +6,7 @@ import { StepError } from '../runner/verdict.ts';
 import type { discoverySteps } from './discovery.ts';
 import type { StepIO } from './io.ts';
 
-export type ClientName = 'primary' | 'secondary';
+export type ClientName = 'primary' | 'secondary' | 'public' | 'privateKeyJwt';
 
 export function tokenSteps(io: StepIO, discovery: ReturnType<typeof discoverySteps>) {
   function client(which: ClientName = 'primary'): ClientAuth {

@@ -42,7 +42,15 @@ export interface TestIssuer {
   close(): Promise<void>;
 }
 
-export async function startTestIssuer(overrides: Partial<IssuerConfigInput> = {}): Promise<TestIssuer> {
+/**
+ * `options.loginRedirectUri`: one more registered redirect URI for the login clients, so a test
+ * can receive the callback on a free port (the fixed redirectUri can collide between test files).
+ */
+export async function startTestIssuer(
+  overrides: Partial<IssuerConfigInput> = {},
+  options: { loginRedirectUri?: string } = {},
+): Promise<TestIssuer> {
+  const redirectUris = [...new Set([redirectUri, options.loginRedirectUri ?? redirectUri])];
   const secrets = {
     primary: randomBytes(24).toString('base64url'),
     secondary: randomBytes(24).toString('base64url'),
@@ -62,14 +70,14 @@ export async function startTestIssuer(overrides: Partial<IssuerConfigInput> = {}
         secret: secrets.primary,
         scopes: ['openid', 'read', 'write'],
         grantTypes: [...grants],
-        redirectUris: [redirectUri],
+        redirectUris,
       },
       {
         id: 'secondary',
         secret: secrets.secondary,
         scopes: ['openid', 'read', 'write'],
         grantTypes: [...grants],
-        redirectUris: [redirectUri],
+        redirectUris,
       },
       { id: 'poster', secret: secrets.post, auth: 'client_secret_post', scopes: ['read'], grantTypes: ['client_credentials'] },
       {
@@ -84,7 +92,7 @@ export async function startTestIssuer(overrides: Partial<IssuerConfigInput> = {}
         auth: 'none',
         scopes: ['openid', 'read'],
         grantTypes: ['authorization_code', 'refresh_token'],
-        redirectUris: [redirectUri],
+        redirectUris,
       },
     ],
     users: [{ username: 'alice', password: secrets.password, sub: 'user-alice', claims: { name: 'Alice' } }],
