@@ -163,7 +163,7 @@ describe('the run-scoped browser', () => {
     const cache = new RunCache();
     const { steps } = stepsFor(target(), cache);
     await steps.userTokens();
-    const browser = await cache.resource(
+    const browser = await cache.resource<Browser>(
       'browser',
       'test',
       () => Promise.reject(new Error('not again')),
