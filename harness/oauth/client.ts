@@ -6,6 +6,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { exportJWK, type KeyObject, SignJWT } from 'jose';
+import { accessTokenHash } from './dpop.ts';
 
 export type ClientAuth =
   | { method: 'client_secret_basic'; clientId: string; secret: string }
@@ -215,7 +216,7 @@ export async function dpopProof(
     htm: request.htm,
     htu: request.htu,
     iat: request.iat ?? Math.floor(Date.now() / 1000),
-    ...(request.accessToken && { ath: createHash('sha256').update(request.accessToken).digest('base64url') }),
+    ...(request.accessToken && { ath: accessTokenHash(request.accessToken) }),
     ...(request.nonce && { nonce: request.nonce }),
   };
   return new SignJWT(payload).setProtectedHeader({ alg: key.alg, typ: 'dpop+jwt', jwk }).sign(key.privateKey);

@@ -52,6 +52,7 @@ export function dpopHeader(headersDistinct: NodeJS.Dict<string[]>): string | str
   return values?.length === 1 ? values[0] : values;
 }
 
+/** The `ath` claim of a proof: base64url of the access token's SHA-256 (RFC 9449 §4.2). */
 export function accessTokenHash(token: string): string {
   return createHash('sha256').update(token).digest('base64url');
 }
