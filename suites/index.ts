@@ -5,5 +5,6 @@ import introspection from './introspection/index.ts';
 import jwks from './jwks/index.ts';
 import revocation from './revocation/index.ts';
 import rsClaims from './rs-claims/index.ts';
+import tokenExchange from './token-exchange/index.ts';
 
-export const allSuites: Suite[] = [discovery, jwks, revocation, introspection, rsClaims];
+export const allSuites: Suite[] = [discovery, jwks, revocation, introspection, tokenExchange, rsClaims];
