@@ -5,6 +5,7 @@
  */
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import { afterEach } from 'vitest';
+import { freePort } from '../../harness/env/free-port.ts';
 import { type ProfileInput, profileSchema } from '../../harness/profile/schema.ts';
 import type { IssuerConfigInput } from '../../harness/reference/issuer/config.ts';
 import type { Target } from '../../harness/runner/target.ts';
@@ -26,10 +27,24 @@ export interface Flaw {
   request?: (request: FlawRequest, issuer: TestIssuer) => FlawRequest | undefined;
   /** Answers some requests itself, without the issuer (a JSON body); return undefined to pass the request on. */
   respond?: (request: FlawRequest, issuer: TestIssuer) => { status: number; body: unknown } | undefined;
+  /**
+   * Rewrites the issuer's answer (status, headers, JSON body) knowing the request it answers
+   * (drop Cache-Control, turn a 400 into a 500, alter tokens of one grant); undefined leaves it.
+   */
+  answer?: (answer: FlawAnswer, request: FlawRequest) => FlawAnswer | undefined;
+}
+
+export interface FlawAnswer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  /** The parsed JSON body, or undefined when the answer is not JSON. */
+  json: unknown;
 }
 
 export interface FlawRequest {
   method: string;
+  /** Path and query as sent (a rewrite may change the query of GET /authorize). */
+  url?: string;
   headers: Record<string, string | string[] | undefined>;
   body: string;
 }
@@ -37,8 +52,13 @@ export interface FlawRequest {
 export interface FlawedIssuer {
   url: string;
   issuer: TestIssuer;
-  /** A target profile for the primary/secondary clients and key rotation through the proxy. */
+  /**
+   * A target profile for the primary/secondary/public clients, the browser login (on a free
+   * loopback redirect port), key rotation and the clock, all through the proxy.
+   */
   target(extra?: Partial<ProfileInput>): Target;
+  /** Replaces the flaws for the following requests (one issuer per test file, one flaw per test). */
+  setFlaws(flaws: Flaw[]): void;
   close(): Promise<void>;
 }
 
@@ -66,25 +86,35 @@ export async function startFlawedIssuer(
   options: FlawedIssuerOptions = {},
 ): Promise<FlawedIssuer> {
   let upstreamPort = 0;
+  let active = flaws;
   const server = createServer(async (req, res) => {
     let body = await readBody(req);
     const path = (req.url ?? '/').split('?')[0] ?? '/';
-    const flaw = flaws.find((candidate) => (typeof candidate.path === 'string' ? candidate.path === path : candidate.path(path)));
+    const flaw = active.find((candidate) =>
+      typeof candidate.path === 'string' ? candidate.path === path : candidate.path(path),
+    );
     if (flaw?.status) {
       if (flaw.body !== undefined)
         res.writeHead(flaw.status, { 'content-type': 'application/json' }).end(JSON.stringify(flaw.body));
       else res.writeHead(flaw.status, { 'content-type': 'text/plain' }).end('flawed');
       return;
     }
-    const original: FlawRequest = { method: req.method ?? 'GET', headers: { ...req.headers }, body: body.toString('utf8') };
+    const original: FlawRequest = {
+      method: req.method ?? 'GET',
+      url: req.url ?? '/',
+      headers: { ...req.headers },
+      body: body.toString('utf8'),
+    };
     const answer = flaw?.respond?.(original, issuer);
     if (answer) {
       res.writeHead(answer.status, { 'content-type': 'application/json' }).end(JSON.stringify(answer.body));
       return;
     }
     let requestHeaders = req.headers as FlawRequest['headers'];
+    let requestUrl = req.url;
     const rewritten = flaw?.request?.(original, issuer);
     if (rewritten) {
+      requestUrl = rewritten.url ?? requestUrl;
       requestHeaders = Object.fromEntries(Object.entries(rewritten.headers).filter(([, value]) => value !== undefined));
       body = Buffer.from(rewritten.body);
     }
@@ -93,7 +123,7 @@ export async function startFlawedIssuer(
         host: '127.0.0.1',
         port: upstreamPort,
         method: req.method,
-        path: req.url,
+        path: requestUrl,
         headers: { ...requestHeaders, 'content-length': String(body.length) },
       },
       async (answer) => {
@@ -111,7 +141,24 @@ export async function startFlawedIssuer(
           if (changed !== undefined) payload = Buffer.from(JSON.stringify(changed));
           headers['content-length'] = String(payload.length);
         }
-        res.writeHead(answer.statusCode ?? 502, headers).end(payload);
+        let status = answer.statusCode ?? 502;
+        if (flaw?.answer) {
+          let json: unknown;
+          try {
+            json = /json/.test(String(headers['content-type'])) ? JSON.parse(payload.toString('utf8')) : undefined;
+          } catch {
+            json = undefined;
+          }
+          const changed = flaw.answer({ status, headers, json }, original);
+          if (changed) {
+            status = changed.status;
+            for (const name of Object.keys(headers)) delete headers[name];
+            Object.assign(headers, changed.headers);
+            if (changed.json !== undefined) payload = Buffer.from(JSON.stringify(changed.json));
+            headers['content-length'] = String(payload.length);
+          }
+        }
+        res.writeHead(status, headers).end(payload);
       },
     );
     upstream.on('error', () => res.writeHead(502).end());
@@ -119,7 +166,8 @@ export async function startFlawedIssuer(
   });
   const port = await listen(server);
   const url = `http://127.0.0.1:${port}`;
-  const issuer = await startTestIssuer({ issuer: url, ...overrides });
+  const loginRedirectUri = `http://127.0.0.1:${await freePort()}/callback`;
+  const issuer = await startTestIssuer({ issuer: url, ...overrides }, { loginRedirectUri });
   upstreamPort = issuer.issuer.port;
   return {
     url,
@@ -130,8 +178,18 @@ export async function startFlawedIssuer(
         issuer: {
           url,
           clients: {
-            primary: { id: 'primary', secret: issuer.secrets.primary },
-            secondary: { id: 'secondary', secret: issuer.secrets.secondary },
+            primary: { id: 'primary', secret: issuer.secrets.primary, scopes: ['openid', 'read', 'write'] },
+            secondary: { id: 'secondary', secret: issuer.secrets.secondary, scopes: ['openid', 'read', 'write'] },
+            public: { id: 'spa', auth: 'none', scopes: ['openid', 'read'] },
+          },
+          login: {
+            redirectUri: loginRedirectUri,
+            user: 'alice',
+            steps: [
+              { fill: '#username', value: 'alice' },
+              { fill: '#password', value: issuer.secrets.password },
+              { click: 'button[type=submit]' },
+            ],
           },
           admin: {
             rotateKeys: {
@@ -139,11 +197,19 @@ export async function startFlawedIssuer(
               headers: { authorization: `Bearer ${issuer.secrets.admin}`, 'content-type': 'application/json' },
               body: '{"activateAfterSeconds":0}',
             },
+            setClockOffset: {
+              url: `${url}/admin/clock`,
+              headers: { authorization: `Bearer ${issuer.secrets.admin}`, 'content-type': 'application/json' },
+              body: '{"offsetSeconds":{{offsetSeconds}}}',
+            },
           },
         },
         ...extra,
       });
       return { name: profile.name, profile, baseDir: process.cwd() };
+    },
+    setFlaws(next) {
+      active = next;
     },
     async close() {
       server.closeAllConnections();
