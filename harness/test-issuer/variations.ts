@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { CompactEncrypt } from 'jose';
-import { algorithmsForJwk } from '../oauth/algorithms.ts';
+import { algorithmsForJwk, hmacAlgorithms } from '../oauth/algorithms.ts';
 import { assemble, b64url, decodeSegment, segment, signCompact, signRaw, split } from './compact.ts';
 import type { Forger } from './forge.ts';
 import type { AttackerKey, KeyRing, TestKey } from './keys.ts';
@@ -190,7 +190,7 @@ const hmacConfusion: Group = ({ forger, rsa, ec, typ }, add) => {
     [ec, 'ec-'],
   ] as const) {
     if (!key) continue;
-    for (const alg of ['HS256', 'HS384', 'HS512'] as const) {
+    for (const alg of hmacAlgorithms) {
       for (const [material, secret, what] of publicKeyMaterials(key)) {
         add(
           'S04',
