@@ -83,8 +83,17 @@ export function introspectionSteps(
   /** Whether the profile says the endpoint relies on network protection instead of caller authentication. */
   const networkProtected = (): boolean => settings()?.networkProtected ?? false;
 
-  /** The audience of tokens the introspecting party may see: issuer.introspection.audience, else resourceServer.audience. */
-  const introspectionAudience = (): string | undefined => settings()?.audience ?? io.target.profile.resourceServer?.audience;
+  /**
+   * The audience of tokens the introspecting party may see: issuer.introspection.audience, else
+   * that of a resource server that trusts this issuer (resourceServer with trusts: issuer, else
+   * propagation.audience).
+   */
+  const introspectionAudience = (): string | undefined => {
+    const { resourceServer, propagation } = io.target.profile;
+    return (
+      settings()?.audience ?? (resourceServer?.trusts === 'issuer' ? resourceServer.audience : undefined) ?? propagation?.audience
+    );
+  };
 
   function introspector(choice: ClientChoice | undefined) {
     if (choice !== undefined) return resolveClient(io, discovery, choice);

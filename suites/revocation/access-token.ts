@@ -1,7 +1,7 @@
 import { pollUntil } from '../../harness/lib/poll.ts';
 import { check } from '../../harness/runner/check.ts';
 import type { CheckContext } from '../../harness/runner/context.ts';
-import { liveAccessToken, observer } from './observe.ts';
+import { issuerResourceServer, liveAccessToken, observer } from './observe.ts';
 
 export default check({
   id: 'revocation.access-token',
@@ -23,14 +23,14 @@ export default check({
     );
     t.assert(await seen.becomesInactive(token), `the issuer answered 200 but the access token is still active at ${seen.via}`);
     // Where both can be seen, the resource server must agree too (DESIGN: the RS refuses it).
-    const rs = t.profile.resourceServer;
-    if (seen.via === 'introspection' && rs?.trusts === 'issuer') {
+    const url = issuerResourceServer(t);
+    if (seen.via === 'introspection' && url) {
       const second = await t.steps.audienceToken();
-      const control = await t.steps.resourceServer.withBearer(second.accessToken);
+      const control = await t.steps.resourceServer.withBearer(second.accessToken, { url });
       if (control.status === 200) {
         await t.steps.requireRevoked(second.accessToken, { hint: 'access_token' });
         const refused = await pollUntil(
-          async () => ((await t.steps.resourceServer.withBearer(second.accessToken)).status === 200 ? undefined : true),
+          async () => ((await t.steps.resourceServer.withBearer(second.accessToken, { url })).status === 200 ? undefined : true),
           { timeoutMs: t.profile.slo.revocationPropagation ?? 5_000, intervalMs: 200, signal: t.signal },
         );
         t.assert(refused.value, 'the resource server still accepts a revoked access token');

@@ -21,15 +21,26 @@ export interface Observer {
   becomesInactive(token: string): Promise<boolean>;
 }
 
+/**
+ * A protected URL of a resource server that trusts this issuer: resourceServer when it trusts
+ * the issuer, else the first of propagation.resourceServers (the embedded stack's RS for
+ * forged tokens trusts the harness test issuer instead).
+ */
+export function issuerResourceServer(t: CheckContext): string | undefined {
+  const rs = t.profile.resourceServer;
+  if (rs?.trusts === 'issuer') return rs.url;
+  return t.profile.propagation?.resourceServers[0];
+}
+
 export async function observer(t: CheckContext): Promise<Observer> {
   if (await t.steps.canIntrospect()) {
     const active = async (token: string) => (await t.steps.activeAtIntrospection(token)) === true;
     return { via: 'introspection', active, becomesInactive: async (token) => !(await active(token)) };
   }
-  const rs = t.profile.resourceServer;
-  if (rs && rs.trusts === 'issuer') {
+  const url = issuerResourceServer(t);
+  if (url) {
     const active = async (token: string) => {
-      const answer = await t.steps.resourceServer.withBearer(token);
+      const answer = await t.steps.resourceServer.withBearer(token, { url });
       if (answer.status === 0 || answer.status >= 500)
         t.error(`the resource server gave no usable answer (HTTP ${answer.status} ${answer.text.slice(0, 80)})`);
       return answer.status >= 200 && answer.status < 300;
