@@ -49,23 +49,32 @@ export async function launchProfileTargets(
   return started;
 }
 
-/** Any HTTP answer counts as reachable; only no answer at all is an environment error. */
-export async function assertReachable(url: string, role: string, fix: string): Promise<void> {
+/**
+ * Any HTTP answer counts as reachable; only no answer at all is an environment error. The body is
+ * never read, and the wait for the answer is bounded like every request the harness makes.
+ */
+export async function assertReachable(url: string, role: string, fix: string, timeoutMs = 5000): Promise<void> {
   try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(5000), redirect: 'manual' });
+    const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
     await response.body?.cancel();
   } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
+    const name = (error as Error).name;
+    const cause =
+      name === 'TimeoutError'
+        ? `no HTTP answer within ${timeoutMs} ms`
+        : ((error as { cause?: { code?: string } }).cause?.code ?? name);
     throw new EnvironmentError(`the ${role} at ${url} is unreachable (${cause})`, fix);
   }
 }
 
 export async function preflight(profile: Profile): Promise<void> {
+  const timeoutMs = profile.timeouts.request;
   if (profile.issuer) {
     await assertReachable(
       profile.issuer.url,
       'issuer',
       'start the issuer, fix issuer.url in the profile, or add issuer.launch so tokenproof starts it',
+      timeoutMs,
     );
   }
   if (profile.resourceServer) {
@@ -73,6 +82,7 @@ export async function preflight(profile: Profile): Promise<void> {
       profile.resourceServer.url,
       'resource server',
       'start the resource server, fix resourceServer.url, or add resourceServer.launch so tokenproof starts it',
+      timeoutMs,
     );
   }
 }

@@ -23,6 +23,14 @@ export class BodyTooLarge extends Error {
   }
 }
 
+/** An HTTP status outside 200-599: no valid answer to hand to the caller. */
+export class InvalidStatus extends Error {
+  constructor(status: number) {
+    super(`answered HTTP ${status}, which is not a valid status code`);
+    this.name = 'InvalidStatus';
+  }
+}
+
 function formatBytes(bytes: number): string {
   return bytes >= 1024 * 1024 ? `${bytes / (1024 * 1024)} MiB` : `${bytes} bytes`;
 }
@@ -39,7 +47,7 @@ function bodyText(body: RequestInit['body']): string | undefined {
 }
 
 /** Reads a body as text, giving up (and cancelling the stream) past `limit` bytes. */
-export async function readCapped(response: Response, limit: number): Promise<string> {
+export async function readCapped(response: Response, limit: number, progress?: { bytes: number }): Promise<string> {
   if (!response.body) return '';
   const declared = Number(response.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > limit) {
@@ -53,6 +61,7 @@ export async function readCapped(response: Response, limit: number): Promise<str
     const { done, value } = await reader.read();
     if (done) break;
     size += value.byteLength;
+    if (progress) progress.bytes = size;
     if (size > limit) {
       await reader.cancel().catch(() => {});
       throw new BodyTooLarge(limit);
@@ -66,7 +75,7 @@ export async function readCapped(response: Response, limit: number): Promise<str
 export function fetchFailure(error: unknown, timeoutMs: number): string {
   const err = error as Error & { cause?: { code?: string; message?: string } };
   if (err.name === 'TimeoutError' || err.cause?.code === 'UND_ERR_ABORTED') return `no complete answer within ${timeoutMs} ms`;
-  if (err instanceof BodyTooLarge) return err.message;
+  if (err instanceof BodyTooLarge || err instanceof InvalidStatus) return err.message;
   return err.cause?.code ?? err.cause?.message ?? err.message;
 }
 
@@ -93,20 +102,25 @@ export function recordingFetch(options: {
     const started = performance.now();
     const deadline = AbortSignal.timeout(options.timeoutMs);
     const signal = init.signal ? AbortSignal.any([init.signal, deadline]) : deadline;
+    const elapsed = () => Math.round((performance.now() - started) * 10) / 10;
+    const progress = { bytes: 0 };
+    let head: { status: number; headers: Record<string, string> } | undefined;
     try {
       const response = await fetch(url, { ...init, signal });
-      // The same signal aborts the body stream: the deadline covers headers and body alike.
-      const text = await readCapped(response, limit);
       const responseHeaders = headerRecord(response.headers);
+      head = { status: response.status, headers: redactor.headers(responseHeaders) };
+      // The same signal aborts the body stream: the deadline covers headers and body alike.
+      const text = await readCapped(response, limit, progress);
       exchange.response = {
-        status: response.status,
-        headers: redactor.headers(responseHeaders),
+        ...head,
         body: redactor.body(text.length > maxBodyShown ? text.slice(0, maxBodyShown) : text, responseHeaders['content-type']),
-        durationMs: Math.round((performance.now() - started) * 10) / 10,
+        durationMs: elapsed(),
       };
+      // A status fetch accepts but a Response cannot carry (600-999) is the server's error, said plainly.
+      if (response.status < 200 || response.status > 599) throw new InvalidStatus(response.status);
       options.record(exchange);
       // The caller still needs the body: hand back a fresh response over the text already read.
-      const nullBody = [101, 103, 204, 205, 304].includes(response.status);
+      const nullBody = [204, 205, 304].includes(response.status);
       return new Response(nullBody ? null : text, {
         status: response.status,
         statusText: response.statusText,
@@ -116,7 +130,11 @@ export function recordingFetch(options: {
       exchange.error = deadline.aborted
         ? `no complete answer within ${options.timeoutMs} ms`
         : fetchFailure(error, options.timeoutMs);
+      // Headers that came before the body broke down are evidence too (a drip, a huge body).
+      if (head && !exchange.response)
+        exchange.response = { ...head, body: `[cut off after ${progress.bytes} bytes of body]`, durationMs: elapsed() };
       options.record(exchange);
+      if (error instanceof InvalidStatus) throw error;
       if (deadline.aborted && !init.signal?.aborted) throw new Error(exchange.error, { cause: error });
       throw error;
     }

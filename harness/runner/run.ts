@@ -6,13 +6,11 @@
  */
 import { UsageError } from '../lib/errors.ts';
 import { Redactor } from '../lib/redactor.ts';
-import type { Capability } from '../profile/schema.ts';
 import type { CheckResult, Outcome, Reporter } from '../results/model.ts';
-import { createSteps, RunCache } from '../steps/index.ts';
-import { detectCapabilities } from './capabilities.ts';
+import { RunCache } from '../steps/index.ts';
+import { issuerCapabilities } from './capabilities.ts';
 import type { Check, Suite, TargetPart } from './check.ts';
 import { createCheckContext } from './context.ts';
-import { recordingFetch } from './http.ts';
 import type { Target } from './target.ts';
 import { CheckFailed, CheckSkipped, outcomeAt, PreconditionFailed, StepError } from './verdict.ts';
 
@@ -94,11 +92,10 @@ export async function runChecks(options: RunChecksOptions): Promise<CheckResult[
   const redactor = options.redactor ?? new Redactor();
   const cache = options.cache ?? new RunCache();
   try {
-    const capabilities = await resolveCapabilities(target, redactor);
     const results: CheckResult[] = [];
     const byId = new Map<string, CheckResult>();
     for (const check of checks) {
-      const result = await runOne(check, { target, redactor, cache, capabilities, byId });
+      const result = await runOne(check, { target, redactor, cache, byId });
       results.push(result);
       byId.set(result.id, result);
       for (const reporter of options.reporters ?? []) await reporter.onCheckEnd?.(result);
@@ -107,26 +104,6 @@ export async function runChecks(options: RunChecksOptions): Promise<CheckResult[
   } finally {
     // A cache passed in belongs to the caller (it disposes it); our own ends with this run.
     if (!options.cache) await cache.dispose();
-  }
-}
-
-async function resolveCapabilities(target: Target, redactor: Redactor): Promise<Set<Capability> | undefined> {
-  const declared = target.profile.issuer?.capabilities;
-  if (declared) return new Set(declared);
-  if (!target.profile.issuer) return undefined;
-  // Bounded like every check's requests; its own cache, so the first check still fetches
-  // discovery itself with the exchange as its evidence.
-  const fetch = recordingFetch({
-    redactor,
-    timeoutMs: target.profile.timeouts.request,
-    maxBodyBytes: target.profile.limits.maxBodyBytes,
-    record: () => {},
-  });
-  const steps = createSteps({ target, fetch, redactor, cache: new RunCache(), checkId: 'capability detection', note: () => {} });
-  try {
-    return detectCapabilities((await steps.discovery()).metadata);
-  } catch {
-    return undefined;
   }
 }
 
@@ -149,7 +126,6 @@ async function runOne(
     target: Target;
     redactor: Redactor;
     cache: RunCache;
-    capabilities: Set<Capability> | undefined;
     byId: Map<string, CheckResult>;
   },
 ): Promise<CheckResult> {
@@ -182,15 +158,6 @@ async function runOne(
   const refreshProfile = run.target.profile.issuer?.profile ?? 'rfc9700';
   if (check.profiles && !check.profiles.includes(refreshProfile))
     return finish('skip', `applies to the ${check.profiles.join('/')} profile; this target is ${refreshProfile}`);
-  for (const capability of check.requires ?? []) {
-    if (run.capabilities && !run.capabilities.has(capability)) return finish('skip', `the issuer does not support ${capability}`);
-  }
-  const precondition = failedPrecondition(check, run.byId);
-  if (precondition) {
-    const skipped = precondition.startsWith('skipped with');
-    return finish(skipped ? 'skip' : 'error', new PreconditionFailed(precondition).message);
-  }
-
   const timeoutMs = check.timeoutMs ?? run.target.profile.timeouts.check;
   const controller = new AbortController();
   const handle = createCheckContext({
@@ -202,6 +169,19 @@ async function runOne(
     requestTimeoutMs: run.target.profile.timeouts.request,
     maxBodyBytes: run.target.profile.limits.maxBodyBytes,
   });
+  if (check.requires?.length) {
+    // Detected in this check, from the run's one discovery lookup: the exchange is its evidence.
+    const capabilities = await issuerCapabilities(run.target, handle.context.steps);
+    for (const capability of check.requires)
+      if (capabilities && !capabilities.has(capability))
+        return finish('skip', `the issuer does not support ${capability}`, handle.evidence);
+  }
+  const precondition = failedPrecondition(check, run.byId);
+  if (precondition) {
+    const skipped = precondition.startsWith('skipped with');
+    return finish(skipped ? 'skip' : 'error', new PreconditionFailed(precondition).message);
+  }
+
   const withWarnings = (reason: string) => {
     const warnings = handle.warnings();
     return warnings.length ? `${reason}; also: ${warnings.join('; ')}` : reason;
@@ -226,8 +206,7 @@ async function runOne(
     if (error instanceof CheckFailed)
       return finish(outcomeAt(error.level ?? check.level), withWarnings(error.message), handle.evidence);
     if (error instanceof CheckSkipped) return finish('skip', error.message, handle.evidence);
-    if (error instanceof StepError || error instanceof PreconditionFailed)
-      return finish('error', error.message, handle.evidence);
+    if (error instanceof StepError || error instanceof PreconditionFailed) return finish('error', error.message, handle.evidence);
     const message = controller.signal.aborted
       ? `did not finish within ${timeoutMs} ms`
       : `harness error: ${(error as Error).message}`;

@@ -13,6 +13,8 @@ export function adminSteps(io: StepIO) {
       ...(rotate.body !== undefined && { body: rotate.body }),
     });
     if (!answer.ok) throw new StepError(`the rotation request ${rotate.method} ${rotate.url} answered HTTP ${answer.status}`);
+    // The key set changed: the run's shared copy of the JWKS is stale.
+    io.cache.forget('jwks');
   }
 
   return { rotateKeys };

@@ -1,4 +1,9 @@
-/** Discovery steps: the issuer URL, its metadata document (fetched once per run), its endpoints. */
+/**
+ * Discovery steps: the issuer URL, its well-known metadata documents (each URL asked once per
+ * run, both at once), the document the run uses, its endpoints. What a well-known URL answered
+ * is data, never an exception: a hung, dripping, huge or garbage answer is described once (by the
+ * first check that asked, with the exchange as its evidence) and every later check reads that.
+ */
 import { type HttpAnswer, readAnswer } from '../oauth/client.ts';
 import { issuerMetadataUrls } from '../oauth/well-known.ts';
 import { StepError } from '../runner/verdict.ts';
@@ -7,6 +12,30 @@ import type { StepIO } from './io.ts';
 export interface Discovery {
   url: string;
   metadata: Record<string, unknown>;
+}
+
+/** What one well-known URL answered. */
+export interface MetadataAnswer {
+  url: string;
+  /** Absent when no complete answer came (then `problem` says why). */
+  status?: number;
+  contentType?: string;
+  /** The document, when the answer is 200 with a JSON object (whatever its content type). */
+  document?: Record<string, unknown>;
+  /** Why this answer is not a usable metadata document; absent when it is one. */
+  problem?: string;
+}
+
+function describeAnswer(url: string, answer: HttpAnswer): MetadataAnswer {
+  const contentType = answer.headers.get('content-type') ?? undefined;
+  const base = { url, status: answer.status, ...(contentType && { contentType }) };
+  if (answer.status !== 200) return { ...base, problem: `HTTP ${answer.status}` };
+  if (answer.jsonError) return { ...base, problem: `HTTP 200 but not JSON (${answer.jsonError})` };
+  if (!answer.text.trim()) return { ...base, problem: 'HTTP 200 with an empty body' };
+  const body: unknown = answer.body;
+  if (!body || typeof body !== 'object' || Array.isArray(body))
+    return { ...base, problem: `HTTP 200 but the JSON is ${Array.isArray(body) ? 'an array' : typeof body}, not an object` };
+  return { ...base, document: body as Record<string, unknown> };
 }
 
 export function discoverySteps(io: StepIO) {
@@ -20,26 +49,36 @@ export function discoverySteps(io: StepIO) {
     return readAnswer(await io.fetch(url, { headers: { accept: 'application/json', ...headers } }));
   }
 
-  async function discovery(): Promise<Discovery> {
-    const { value, firstUse } = await io.cache.get('discovery', io.checkId, async () => {
-      const problems: string[] = [];
-      for (const url of issuerMetadataUrls(issuerUrl())) {
-        const answer = await get(url).catch((error: Error) => {
-          problems.push(`${url}: ${error.message}`);
-          return undefined;
-        });
-        if (!answer) continue;
-        if (answer.status === 200 && answer.body && typeof answer.body === 'object' && !Array.isArray(answer.body))
-          return { url, metadata: answer.body };
-        problems.push(
-          `${url}: HTTP ${answer.status}${answer.status === 200 ? (answer.jsonError ? `, not JSON (${answer.jsonError})` : ', not a JSON object') : ''}`,
-        );
-      }
-      throw new StepError(`no usable discovery document (${problems.join('; ')})`);
-    });
-    if (!firstUse)
-      io.note(`discovery document from ${value.url} (fetched once per run; the exchange is in the first check that used it)`);
+  /**
+   * Both well-known URLs (OpenID Connect Discovery first, then RFC 8414), asked at once and only
+   * once per run; later callers get a note pointing at the check whose evidence has the exchanges.
+   */
+  async function metadataAnswers(): Promise<MetadataAnswer[]> {
+    const { value, firstUse, owner } = await io.cache.get('well-known', io.checkId, () =>
+      Promise.all(
+        issuerMetadataUrls(issuerUrl()).map((url) =>
+          get(url).then(
+            (answer) => describeAnswer(url, answer),
+            (error: Error) => {
+              if (io.signal?.aborted) throw error;
+              return { url, problem: `no usable answer: ${error.message}` };
+            },
+          ),
+        ),
+      ),
+    );
+    if (!firstUse) io.note(`well-known documents asked once per run; the exchanges are in the evidence of ${owner}`);
     return value;
+  }
+
+  /** The metadata document the run uses: the first well-known URL that serves a JSON object. */
+  async function discovery(): Promise<Discovery> {
+    const answers = await metadataAnswers();
+    const usable = answers.find((answer) => answer.document);
+    if (usable?.document) return { url: usable.url, metadata: usable.document };
+    throw new StepError(
+      `no usable discovery document (${answers.map((answer) => `${answer.url}: ${answer.problem}`).join('; ')})`,
+    );
   }
 
   async function endpoint(name: string): Promise<string> {
@@ -54,5 +93,5 @@ export function discoverySteps(io: StepIO) {
     return typeof value === 'string' ? value : undefined;
   }
 
-  return { issuerUrl, get, discovery, endpoint, optionalEndpoint };
+  return { issuerUrl, get, metadataAnswers, discovery, endpoint, optionalEndpoint };
 }

@@ -19,11 +19,11 @@ import { revocationSteps } from './revocation.ts';
 import { tokenSteps } from './token.ts';
 
 export { RunCache } from './cache.ts';
-export type { Discovery } from './discovery.ts';
+export type { Discovery, MetadataAnswer } from './discovery.ts';
 export { tokenTypes } from './exchange.ts';
 export type { IntrospectionAnswer, IntrospectionBody } from './introspection.ts';
 export type { StepIO } from './io.ts';
-export { type FetchedJwks, type Jwk, jwsHeader } from './jwks.ts';
+export { type FetchedJwks, type Jwk, jwsHeader, verifyWithKeys } from './jwks.ts';
 export {
   type AuthorizationResponse,
   type DpopKey,
@@ -45,7 +45,7 @@ export function createSteps(io: StepIO) {
     ...exchangeSteps(io, discovery, token),
     ...loginSteps(io, discovery, token),
     ...refreshSteps(io, token),
-    ...jwksSteps(discovery),
+    ...jwksSteps(io, discovery),
     ...adminSteps(io),
     resourceServer: resourceServerSteps(io),
   };
