@@ -6,6 +6,7 @@
 import { PreconditionFailed, StepError } from '../runner/verdict.ts';
 import type { TokenOptions } from '../test-issuer/forge.ts';
 import type { TestKey } from '../test-issuer/keys.ts';
+import type { ForgedToken } from '../test-issuer/variations.ts';
 import { discoverySteps } from './discovery.ts';
 import type { StepIO } from './io.ts';
 import { jwsHeader } from './jwks.ts';
@@ -217,7 +218,24 @@ export function resourceServerSteps(io: StepIO) {
     return value;
   }
 
-  return { resourceUrl, call, withBearer, control };
+  /**
+   * The named forgeries of the harness test issuer (S01–S28), generated once per run for the
+   * `typ` and algorithms the positive control found. Tokens are registered with the redactor.
+   */
+  async function forgeries(): Promise<ForgedToken[]> {
+    const found = await control();
+    const testIssuer = io.target.testIssuer;
+    if (found.trusts !== 'harness' || !testIssuer)
+      throw new StepError('forged tokens need a resource server that trusts the harness test issuer (trusts: harness)');
+    const { value } = await io.cache.get(`rs-forgeries:${found.typ}:${found.algs.join(',')}`, io.checkId, async () => {
+      const cases = await testIssuer.variations({ allowedAlgs: found.algs, typ: found.typ });
+      for (const forged of cases) io.redactor.register(forged.token);
+      return cases;
+    });
+    return value;
+  }
+
+  return { resourceUrl, call, withBearer, control, forgeries };
 }
 
 function describeProbes(probes: ControlProbe[]): string {

@@ -1,0 +1,141 @@
+/**
+ * How the rs-claims checks send forged tokens and judge the answers (CHECKS.md legend): for a
+ * token that must be refused, any 4xx is a refusal (400/403 are noted, not failed: rs-errors
+ * judges the exact status and challenge once, at RFC 6750's level); a 2xx, a 5xx, no answer, an
+ * answer that echoes the token, or a fetch to the harness listener fails, and the reason says
+ * which. A token that must be accepted needs a 2xx.
+ */
+import { pollUntil } from '../../harness/lib/poll.ts';
+import type { Level } from '../../harness/results/model.ts';
+import type { CheckContext } from '../../harness/runner/context.ts';
+import type { ResourceAnswer, ResourceServerControl } from '../../harness/steps/resource-server.ts';
+import type { ForgedToken } from '../../harness/test-issuer/variations.ts';
+
+export interface Judgement {
+  /** Empty when the RS did what the case expects. */
+  problem?: string;
+  /** A refusal that is not the 401 RFC 6750 §3.1 recommends: noted, not failed. */
+  note?: string;
+}
+
+const statusText = (answer: ResourceAnswer) => (answer.status === 0 ? `no answer (${answer.text})` : `HTTP ${answer.status}`);
+
+/** Whether the answer carries the token, or a long piece of it, back to the caller. */
+export function echoes(answer: ResourceAnswer, token: string): boolean {
+  const pieces = [token, ...token.split('.')].filter((piece) => piece.length >= 32);
+  const headers = [...answer.headers.values()].join('\n');
+  return pieces.some((piece) => answer.text.includes(piece) || headers.includes(piece));
+}
+
+export function judge(answer: ResourceAnswer, token: string, expect: 'accept' | 'reject'): Judgement {
+  if (echoes(answer, token)) return { problem: `echoed the token in its ${statusText(answer)} answer` };
+  if (answer.status === 0) return { problem: statusText(answer) };
+  if (answer.status >= 500) return { problem: `answered HTTP ${answer.status} (a server error, not a refusal)` };
+  const accepted = answer.status >= 200 && answer.status < 300;
+  if (expect === 'accept') return accepted ? {} : { problem: `refused it (${statusText(answer)})` };
+  if (accepted) return { problem: `accepted it (HTTP ${answer.status})` };
+  if (answer.status === 401) return {};
+  if (answer.status < 400) return { note: `refused with HTTP ${answer.status} (a redirect) instead of 401` };
+  return { note: `refused with HTTP ${answer.status} instead of 401` };
+}
+
+/** The control, or a skip when the RS does not trust the harness (no key it trusts to forge with). */
+export async function harnessControl(t: CheckContext, why: string): Promise<ResourceServerControl> {
+  const control = await t.steps.resourceServer.control();
+  if (control.trusts !== 'harness' || !t.target.testIssuer)
+    t.skip(`the resource server trusts the target issuer (trusts: issuer): ${why} needs a key it trusts`);
+  return control;
+}
+
+export interface ForgeryRun {
+  control: ResourceServerControl;
+  cases: ForgedToken[];
+  /** `name: problem` for each case the RS got wrong. */
+  problems: { forged: ForgedToken; problem: string }[];
+  notes: string[];
+}
+
+export interface ForgeryOptions {
+  /** Which cases of the check to send (default all). */
+  include?: (forged: ForgedToken, control: ResourceServerControl) => boolean;
+  /** Why a forged token needs a trusted key (for the skip against trusts: issuer). */
+  why?: string;
+}
+
+/** Sends every forgery of one catalog code and judges each answer; listener hits fail the case that caused them. */
+export async function sendForgeries(t: CheckContext, code: string, options: ForgeryOptions = {}): Promise<ForgeryRun> {
+  const control = await harnessControl(t, options.why ?? 'a forged token signed by the harness');
+  const listener = t.target.testIssuer!.listener;
+  const cases = (await t.steps.resourceServer.forgeries()).filter(
+    (forged) => forged.check === code && (options.include?.(forged, control) ?? true),
+  );
+  const problems: ForgeryRun['problems'] = [];
+  const notes: string[] = [];
+  for (const forged of cases) {
+    const mark = listener.hits().length;
+    const answer = await t.steps.resourceServer.withBearer(forged.token);
+    const { problem, note } = judge(answer, forged.token, forged.expect);
+    t.note(`${forged.name} (${forged.description}): ${statusText(answer)}, expected ${forged.expect}`);
+    const fetched = listener.hitsSince(mark);
+    if (fetched.length)
+      problems.push({ forged, problem: `fetched ${fetched.map((hit) => hit.path).join(', ')} from the harness listener` });
+    if (problem) problems.push({ forged, problem });
+    if (note) notes.push(`${forged.name}: ${note}`);
+  }
+  return { control, cases, problems, notes };
+}
+
+/** A one-line account of the failures: `alg-none: accepted it (HTTP 200); …`. */
+export function describeProblems(run: ForgeryRun): string {
+  return run.problems.map(({ forged, problem }) => `${forged.name} (${forged.description}): ${problem}`).join('; ');
+}
+
+/**
+ * The usual ending: fail (at `level`) naming every mishandled case, else pass naming what was
+ * sent; refusals other than 401 are listed after the pass reason.
+ */
+export function conclude(t: CheckContext, run: ForgeryRun, what: string, level?: Level): void {
+  if (run.cases.length === 0) t.error(`the test issuer produced no ${what} to send`);
+  if (run.problems.length) t.fail(`${describeProblems(run)}`, level);
+  const refused = run.cases.filter((forged) => forged.expect === 'reject').length;
+  const accepted = run.cases.length - refused;
+  const counts = [refused && `refused all ${refused} ${what}`, accepted && `accepted the ${accepted} valid variant(s)`]
+    .filter(Boolean)
+    .join(' and ');
+  t.passReason(`${counts}${run.notes.length ? ` (${run.notes.join('; ')})` : ''}`);
+}
+
+/** Waits briefly for a fetch the RS might make after answering (a background jku/x5u fetch). */
+export async function lateHits(t: CheckContext, mark: number, windowMs = 500) {
+  const listener = t.target.testIssuer!.listener;
+  const { value } = await pollUntil(async () => (listener.hitsSince(mark).length ? listener.hitsSince(mark) : undefined), {
+    timeoutMs: windowMs,
+    intervalMs: 50,
+    signal: t.signal,
+  });
+  return value ?? [];
+}
+
+export interface ForgeryCheckOptions extends ForgeryOptions {
+  /** How the report names the tokens: `alg none tokens`. */
+  what: string;
+  /** Skip unless the RS accepts this algorithm (the cases are about it, e.g. ES256 signatures). */
+  needsAlg?: string;
+}
+
+/** The run(t) of a check that sends its catalog code's forgeries and nothing else. */
+export function runForgeryCheck(code: string, options: ForgeryCheckOptions) {
+  return async (t: CheckContext) => {
+    if (options.needsAlg) {
+      const control = await harnessControl(t, options.why ?? 'a forged token signed by the harness');
+      if (!control.algs.includes(options.needsAlg))
+        t.skip(
+          `the resource server accepts no ${options.needsAlg} token at all (it accepts ${control.algs.join(', ')}): a refusal would prove nothing about ${options.what}`,
+        );
+    }
+    conclude(t, await sendForgeries(t, code, options), options.what);
+  };
+}
+
+/** Seconds with one decimal, for measured windows and delays. */
+export const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;

@@ -1,0 +1,48 @@
+// S15: an issuer that starts signing with a new key (published at the same moment) must not lock
+// its users out: the RS refetches on the unknown kid. Right after S12 the RS may sit in a refetch
+// cool-down, so the check polls (bounded) and reports how long the new key was refused.
+import { pollUntil } from '../../harness/lib/poll.ts';
+import { check } from '../../harness/runner/check.ts';
+import type { CheckContext } from '../../harness/runner/context.ts';
+import type { TestKeyAlg } from '../../harness/test-issuer/keys.ts';
+import { harnessControl, judge, seconds } from './forged.ts';
+
+const boundMs = 60_000;
+
+export default check({
+  id: 'rs-claims.rotated-key',
+  catalog: 'S15',
+  title: 'A token signed by a freshly rotated-in key is accepted (refetch on an unknown kid)',
+  spec: ['RFC9068-4', 'OIDC-Core-10.1.1', 'RFC7517-5'],
+  level: 'MUST',
+  needs: ['resourceServer'],
+  timeoutMs: 90_000,
+  async run(t: CheckContext) {
+    const control = await harnessControl(t, 'a key the harness rotates in');
+    const testIssuer = t.target.testIssuer!;
+    const kid = await testIssuer.rotate(control.algs[0] as TestKeyAlg);
+    const key = testIssuer.keys.find(kid)!;
+    const problems: string[] = [];
+    const result = await pollUntil(
+      async () => {
+        const token = await control.token({ key });
+        const answer = await t.steps.resourceServer.withBearer(token);
+        if (answer.status >= 200 && answer.status < 300) return true;
+        const { problem } = judge(answer, token, 'reject');
+        if (problem) problems.push(problem);
+        return undefined;
+      },
+      { timeoutMs: boundMs, intervalMs: 200, signal: t.signal },
+    );
+    const waited = seconds(result.elapsedMs);
+    if (!result.value)
+      t.fail(
+        `tokens signed by the newly published key ${kid} were still refused after ${waited}: the RS does not refetch its issuer's keys on an unknown kid${problems.length ? ` (${[...new Set(problems)].join('; ')})` : ''}`,
+      );
+    t.passReason(
+      result.attempts === 1
+        ? `accepted a token of the newly published key ${kid} at once`
+        : `accepted a token of the newly published key ${kid} after ${waited} (${result.attempts - 1} refusals first: a refetch cool-down)`,
+    );
+  },
+});
