@@ -5,8 +5,28 @@
  */
 import { relative } from 'node:path';
 import { styleText } from 'node:util';
-import { type CheckResult, emptySummary, type Outcome, type Reporter, type RunMeta, type RunResult } from '../results/model.ts';
-import { bySeverity, formatDuration, outcomeMarks, suitesOf, summaryPhrase, verdictOf } from './format.ts';
+import { formatDuration } from '../lib/duration.ts';
+import {
+  type CheckResult,
+  countsAgainstRun,
+  emptySummary,
+  type Outcome,
+  type PhaseName,
+  type PhaseResult,
+  type Reporter,
+  type RunMeta,
+  type RunResult,
+} from '../results/model.ts';
+import {
+  bySeverity,
+  expectedChecks,
+  expectedSuffix,
+  fixedLine,
+  outcomeMarks,
+  suitesOf,
+  summaryPhrase,
+  verdictOf,
+} from './format.ts';
 
 export interface ConsoleStream {
   write(chunk: string): unknown;
@@ -89,6 +109,22 @@ export function consoleReporter(options: ConsoleReporterOptions = {}): Reporter 
       );
     },
 
+    onPhaseBegin(phase: { name: PhaseName }) {
+      println(paint('bold', `▶ ${phase.name} phase`));
+    },
+
+    onPhaseEnd(phase: PhaseResult) {
+      const checks = phase.checks.length;
+      const parts = [
+        ...(checks > 0 ? [`${checks} ${checks === 1 ? 'check' : 'checks'}`] : []),
+        ...(phase.slo.length > 0 ? [`${phase.slo.length} ${phase.slo.length === 1 ? 'SLO' : 'SLOs'}`] : []),
+      ];
+      println(
+        paint('bold', `■ ${phase.name} phase done`) +
+          paint('dim', ` · ${[...parts, formatDuration(phase.durationMs)].join(' · ')}`),
+      );
+    },
+
     onCheckEnd(check: CheckResult) {
       done++;
       counts[check.outcome]++;
@@ -97,12 +133,36 @@ export function consoleReporter(options: ConsoleReporterOptions = {}): Reporter 
 
     onEnd(result: RunResult, outDir: string) {
       const failed = verdictOf(result) === 'failed';
-      const notPassing = bySeverity(result.checks).filter((check) => check.outcome === 'fail' || check.outcome === 'error');
+      const notPassing = bySeverity(result.checks).filter(countsAgainstRun);
       if (notPassing.length > 0) {
         println();
         println(paint('bold', 'Failures and errors:'));
         for (const check of notPassing.slice(0, recapLimit)) println(`  ${checkLine(check)}`);
         if (notPassing.length > recapLimit) println(paint('dim', `  … and ${notPassing.length - recapLimit} more`));
+      }
+      const expected = bySeverity(expectedChecks(result.checks));
+      if (expected.length > 0) {
+        println();
+        println(paint('bold', 'Expected findings (--expect), not failing the run:'));
+        for (const check of expected.slice(0, recapLimit)) {
+          const note = check.expected?.note
+            ? ` ${paint('dim', '·')} expected: ${terminalSafe(check.expected.note)}`
+            : ' · expected';
+          println(`  ${checkLine(check)}${note}`);
+        }
+        if (expected.length > recapLimit) println(paint('dim', `  … and ${expected.length - recapLimit} more`));
+      }
+      const fixed = result.fixed ?? [];
+      if (fixed.length > 0) {
+        println();
+        println(
+          paint(
+            'bold',
+            `Fixed: listed in --expect but no longer happening${result.strictExpect ? ' (fails the run: --strict-expect)' : ''}:`,
+          ),
+        );
+        for (const entry of fixed)
+          println(`  ${paint(result.strictExpect ? 'red' : 'green', '✓')} ${terminalSafe(fixedLine(entry))}`);
       }
       const breached = result.slo.filter((verdict) => !verdict.ok);
       for (const verdict of breached) {
@@ -115,7 +175,7 @@ export function consoleReporter(options: ConsoleReporterOptions = {}): Reporter 
       const slo = result.slo.length ? ` · SLO ${result.slo.length - breached.length}/${result.slo.length} held` : '';
       const suites = suitesOf(result).length;
       println(
-        `${verdict} ${summaryPhrase(result.summary)} in ${suites} ${suites === 1 ? 'suite' : 'suites'}${slo} · ${formatDuration(result.durationMs)}`,
+        `${verdict} ${summaryPhrase(result.summary)}${expectedSuffix(result.checks)}${fixed.length ? ` · ${fixed.length} fixed` : ''} in ${suites} ${suites === 1 ? 'suite' : 'suites'}${slo} · ${formatDuration(result.durationMs)}`,
       );
       const shown = relative(process.cwd(), outDir) || '.';
       println(paint('dim', `reports: ${shown.startsWith('..') ? outDir : shown}`));

@@ -2,7 +2,8 @@
  * Wording and ordering shared by the reporters, so the console, Markdown, JUnit and HTML
  * outputs name outcomes, order checks and summarise evidence the same way.
  */
-import type { CheckResult, Evidence, Outcome, RunResult, Summary } from '../results/model.ts';
+import { formatDuration } from '../lib/duration.ts';
+import type { CheckResult, Evidence, FixedFinding, Outcome, PhaseSummary, RunResult, Summary } from '../results/model.ts';
 import { outcomes, runFailed } from '../results/model.ts';
 
 /** Most urgent first: what a reader should look at before anything else. */
@@ -50,19 +51,6 @@ export function summaryPhrase(summary: Summary): string {
   return `${total} ${total === 1 ? 'check' : 'checks'}${parts.length ? `: ${parts.join(', ')}` : ''}`;
 }
 
-/** 7 ms, 340 ms, 1.24 s, 12.3 s, 2 m 05 s. */
-export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) return '–';
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 10_000) return `${(ms / 1000).toFixed(2)} s`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  const totalSeconds = Math.round(ms / 1000);
-  const minutes = Math.floor(totalSeconds / 60);
-  const seconds = totalSeconds % 60;
-  if (minutes < 60) return `${minutes} m ${String(seconds).padStart(2, '0')} s`;
-  return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} m`;
-}
-
 /**
  * One line per exchange and note: enough to see what happened without the bodies (which the
  * JSON and HTML reports carry in full).
@@ -76,4 +64,30 @@ export function evidenceLines(evidence: Evidence): string[] {
     return `${request} → ${answer}${exchange.note ? ` — ${exchange.note}` : ''}`;
   });
   return [...lines, ...evidence.notes.map((note) => `note: ${note}`)];
+}
+
+/** Results an --expect list covered: they keep their outcome but do not fail the run. */
+export function expectedChecks(checks: readonly CheckResult[]): CheckResult[] {
+  return checks.filter((check) => check.expected !== undefined);
+}
+
+/** " (2 expected)" after a count phrase, or nothing. */
+export function expectedSuffix(checks: readonly CheckResult[]): string {
+  const count = expectedChecks(checks).length;
+  return count > 0 ? ` (${count} expected)` : '';
+}
+
+/** How every report words an --expect entry that no longer happens. */
+export const fixedAdvice = 'fixed — remove it from the list';
+
+/** "discovery.no-alg-none: expected fail (reason 'x') no longer happens, now pass — fixed — remove it from the list". */
+export function fixedLine(fixed: FixedFinding): string {
+  const reason = fixed.reason === undefined ? '' : ` (reason '${fixed.reason}')`;
+  const now = fixed.observed === 'not run' ? 'it did not run' : `now ${fixed.observed}`;
+  return `${fixed.check}: expected ${fixed.outcome}${reason} no longer happens, ${now} — ${fixedAdvice}`;
+}
+
+/** "conformance 2.31 s · load 30.0 s": the phases that ran, in order. */
+export function phasesLine(phases: readonly PhaseSummary[]): string {
+  return phases.map((phase) => `${phase.name} ${formatDuration(phase.durationMs)}`).join(' · ');
 }

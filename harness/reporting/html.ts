@@ -1,63 +1,59 @@
 /**
  * index.html: one self-contained file that opens from disk, offline. The stylesheet and script
- * (html/style.css, html/app.js) are inlined and allowed by hash in a Content-Security-Policy
- * that forbids every fetch, so the page cannot load anything even if a value slipped through
- * escaping. The run's data travels as JSON in a <script type="application/json"> element
- * (with `<` escaped); the script builds the filterable check table from it. The charts are
- * inline SVG drawn here (html/charts.ts).
+ * (html/style.css, html/app.ts with its types stripped) are inlined and allowed by hash in a
+ * Content-Security-Policy that forbids every fetch, so the page cannot load anything even if a
+ * value slipped through escaping. The run's data (html/data.ts: checks, formatted durations, the
+ * timeline's chart points) travels as JSON in a <script type="application/json"> element (with
+ * `<` escaped); the script builds the filterable check table from it. The charts are inline SVG
+ * drawn here (html/charts.ts).
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { stripTypeScriptTypes } from 'node:module';
 import { join } from 'node:path';
-import type { Outcome, Reporter, RunResult } from '../results/model.ts';
+import { formatDuration } from '../lib/duration.ts';
+import type { PhaseSummary, Reporter, RunResult } from '../results/model.ts';
 import { outcomes, summarize } from '../results/model.ts';
 import { escapeHtml, jsonForScript } from './escape.ts';
-import { formatDuration, outcomePhrases, suitesOf, verdictOf } from './format.ts';
+import { expectedChecks, fixedAdvice, fixedLine, outcomePhrases, suitesOf, verdictOf } from './format.ts';
 import { durationBars, outcomeDonut, stackedBar, timelineChart } from './html/charts.ts';
-import { specClauseUrl } from './spec-links.ts';
+import { htmlData, outcomeTitles } from './html/data.ts';
+
+export { htmlData } from './html/data.ts';
 
 export const htmlFile = 'index.html';
 
 const asset = (name: string) => readFileSync(new URL(`./html/${name}`, import.meta.url), 'utf8');
+
+/**
+ * The page script: html/app.ts with its types stripped (types become whitespace, so positions in
+ * an error message still match the source). No bundler: app.ts imports types only.
+ * stripTypeScriptTypes is still flagged experimental in Node 24 and says so on stderr once per
+ * process; CI logs (and the CLI's clean stderr) should not carry that, so that one warning is
+ * dropped while the call runs, and every other warning passes.
+ */
+export function pageScript(source = asset('app.ts')): string {
+  const emitWarning = process.emitWarning;
+  process.emitWarning = function (this: NodeJS.Process, warning: string | Error, ...rest: unknown[]) {
+    const type = typeof rest[0] === 'string' ? rest[0] : (rest[0] as { type?: string } | undefined)?.type;
+    if (type === 'ExperimentalWarning' && String(warning).startsWith('stripTypeScriptTypes')) return;
+    return (emitWarning as (...args: unknown[]) => void).call(this, warning, ...rest);
+  } as typeof process.emitWarning;
+  try {
+    return stripTypeScriptTypes(source, { mode: 'strip' });
+  } finally {
+    process.emitWarning = emitWarning;
+  }
+}
+
 let assets: { css: string; js: string } | undefined;
 function loadAssets() {
-  assets ??= { css: asset('style.css'), js: asset('app.js') };
+  assets ??= { css: asset('style.css'), js: pageScript() };
   return assets;
 }
 
 const cspHash = (content: string) => `'sha256-${createHash('sha256').update(content, 'utf8').digest('base64')}'`;
-
-const outcomeTitles: Record<Outcome, string> = {
-  pass: 'Passed',
-  fail: 'Failed',
-  warn: 'Warnings',
-  skip: 'Skipped',
-  error: 'Errors',
-};
-
-/** What the page script reads: the result with spec clauses resolved to links. */
-export function htmlData(result: RunResult) {
-  return {
-    run: {
-      runId: result.runId,
-      tool: result.tool,
-      target: result.target,
-      command: result.command,
-      startedAt: result.startedAt,
-      durationMs: result.durationMs,
-      verdict: verdictOf(result),
-      summary: result.summary,
-      suites: suitesOf(result),
-    },
-    outcomes: outcomes.map((outcome) => ({ id: outcome, title: outcomeTitles[outcome] })),
-    checks: result.checks.map((check) => ({
-      ...check,
-      spec: check.spec.map((clause) => ({ clause, url: specClauseUrl(clause) ?? null })),
-    })),
-    timeline: result.timeline ?? null,
-  };
-}
 
 function metaList(result: RunResult): string {
   const started = new Date(result.startedAt);
@@ -87,7 +83,9 @@ function outcomeCards(result: RunResult): string {
     .map((outcome) => {
       const count = result.summary[outcome];
       const label = count === 1 ? outcomePhrases[outcome].one : outcomePhrases[outcome].many;
-      return `<button type="button" class="card c-${outcome}${count === 0 ? ' zero' : ''}" data-outcome="${outcome}" title="Show only ${escapeHtml(label)} checks"><span class="n">${count}</span><span class="l">${escapeHtml(outcomeTitles[outcome])}</span></button>`;
+      const expected = result.checks.filter((check) => check.outcome === outcome && check.expected).length;
+      const expectedNote = expected > 0 ? `<span class="x">${expected} expected</span>` : '';
+      return `<button type="button" class="card c-${outcome}${count === 0 ? ' zero' : ''}" data-outcome="${outcome}" title="Show only ${escapeHtml(label)} checks"><span class="n">${count}</span><span class="l">${escapeHtml(outcomeTitles[outcome])}</span>${expectedNote}</button>`;
     })
     .join('')}</div>`;
 }
@@ -106,6 +104,40 @@ function sloTable(result: RunResult): string {
     `<div class="slo"><h3>SLOs <span class="muted">${held}/${result.slo.length} held</span></h3>` +
     `<table><thead><tr><th></th><th>SLO</th><th>Threshold</th><th>Observed</th></tr></thead><tbody>${rows}</tbody></table></div>`
   );
+}
+
+function phasesTable(result: RunResult): string {
+  const phases: readonly PhaseSummary[] = result.phases ?? [];
+  if (phases.length === 0) return '';
+  const rows = phases
+    .map((phase) => {
+      const checks = result.checks.filter((check) => check.phase === phase.name).length;
+      return (
+        `<tr data-phase="${escapeHtml(phase.name)}"><td>${escapeHtml(phase.name)}</td><td class="num">+${escapeHtml(formatDuration(phase.startMs))}</td>` +
+        `<td class="num">${escapeHtml(formatDuration(phase.durationMs))}</td><td class="num">${checks || ''}</td></tr>`
+      );
+    })
+    .join('');
+  return (
+    `<div class="phases"><h3>Phases <span class="muted">${phases.length} ran</span></h3>` +
+    `<table><thead><tr><th>Phase</th><th class="num">Started</th><th class="num">Duration</th><th class="num">Checks</th></tr></thead><tbody>${rows}</tbody></table></div>`
+  );
+}
+
+/** --expect entries that no longer happen: the list can lose them. */
+function fixedSection(result: RunResult): string {
+  const fixed = result.fixed ?? [];
+  if (fixed.length === 0) return '';
+  const strict = result.strictExpect
+    ? '<p class="fixed-strict">Under --strict-expect these fail the run.</p>'
+    : '<p class="muted">They do not fail the run (add --strict-expect to make them).</p>';
+  const items = fixed
+    .map(
+      (entry) =>
+        `<li data-fixed="${escapeHtml(entry.check)}"><span class="badge fixed">fixed</span> ${escapeHtml(fixedLine(entry))}${entry.note ? ` <span class="muted">· note: ${escapeHtml(entry.note)}</span>` : ''}</li>`,
+    )
+    .join('');
+  return `<section class="panel" id="fixed"><h2>Fixed <span class="muted">listed as expected, no longer happening: ${escapeHtml(fixedAdvice)}</span></h2>${strict}<ul class="fixed-list">${items}</ul></section>`;
 }
 
 function timelineSection(result: RunResult): string {
@@ -175,8 +207,9 @@ ${metaList(result)}
 <section class="panel overview" id="overview">
 ${outcomeDonut(result.summary)}
 ${outcomeCards(result)}
-${sloTable(result)}
+<div class="side">${sloTable(result)}${phasesTable(result)}</div>
 </section>
+${fixedSection(result)}
 ${timelineSection(result)}
 <section class="panel" id="checks-panel">
 <h2>Checks <span class="muted">most urgent first</span></h2>
@@ -185,6 +218,7 @@ ${timelineSection(result)}
 <div class="chips" id="outcome-filter" role="group" aria-label="Outcomes"></div>
 <label>Suite <select id="suite-filter"><option value="">all</option></select></label>
 <label>Level <select id="level-filter"><option value="">all</option><option value="MUST">MUST</option><option value="SHOULD">SHOULD</option></select></label>
+<label>Expected <select id="expected-filter"><option value="">all</option><option value="only">only expected (${expectedChecks(result.checks).length})</option><option value="hide">hide expected</option></select></label>
 <label>Sort <select id="sort"><option value="severity">most urgent</option><option value="run">run order</option><option value="duration">slowest</option></select></label>
 <button type="button" class="btn" id="expand-all">Expand all</button>
 <span class="count" id="count" aria-live="polite"></span>

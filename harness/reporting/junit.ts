@@ -8,6 +8,10 @@
  *   skip  → <skipped message="reason"/>
  *   warn  → a passing testcase; the warning goes to the suite's <properties> and <system-out>,
  *           because a SHOULD finding must not turn a CI test report red.
+ *   expected (an --expect entry matched) → a passing testcase whatever its outcome; the suite's
+ *           <properties> (`expected.<id>`) and <system-out> say "expected: <note>".
+ *   fixed (an --expect entry that no longer happens) → `fixed.<id>` in <properties> and
+ *           <system-out>; under --strict-expect the check's testcase is a <failure type="fixed">.
  *
  * The schema allows at most one child per testcase and requires <properties>, <system-out> and
  * <system-err> on every suite, which is why per-check details live at suite level.
@@ -16,9 +20,9 @@
 import { writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import type { CheckResult, Reporter, RunResult } from '../results/model.ts';
+import type { CheckResult, FixedFinding, Reporter, RunResult } from '../results/model.ts';
 import { escapeXmlAttr, escapeXmlText } from './escape.ts';
-import { evidenceLines, suitesOf } from './format.ts';
+import { evidenceLines, fixedLine, suitesOf } from './format.ts';
 
 export const junitFile = 'junit.xml';
 
@@ -46,32 +50,59 @@ function details(check: CheckResult): string {
   return lines.join('\n');
 }
 
-function testcase(check: CheckResult): string {
+type Kind = 'failure' | 'error' | 'skipped' | 'passed';
+
+/** What the testcase shows: an expected finding passes; under --strict-expect a stale entry fails its check. */
+function kindOf(check: CheckResult, fixed: FixedFinding | undefined, strict: boolean): Kind {
+  if (check.expected) return 'passed';
+  if (check.outcome === 'fail') return 'failure';
+  if (check.outcome === 'error') return 'error';
+  if (fixed && strict) return 'failure';
+  if (check.outcome === 'skip') return 'skipped';
+  return 'passed';
+}
+
+function testcase(check: CheckResult, kind: Kind, fixed: FixedFinding | undefined): string {
   const open = `<testcase${attrs({ classname: check.suite, name: `${check.id}: ${check.title}`, time: seconds(check.durationMs) })}`;
-  switch (check.outcome) {
-    case 'fail':
+  switch (kind) {
+    case 'failure':
+      if (check.outcome !== 'fail' && fixed) {
+        const message = fixedLine(fixed);
+        return `${open}><failure${attrs({ type: 'fixed', message })}>${escapeXmlText(`${message}\n(--strict-expect)\n${details(check)}`)}</failure></testcase>`;
+      }
       return `${open}><failure${attrs({ type: check.level, message: check.reason })}>${escapeXmlText(details(check))}</failure></testcase>`;
     case 'error':
       return `${open}><error${attrs({ type: 'error', message: check.reason })}>${escapeXmlText(details(check))}</error></testcase>`;
-    case 'skip':
+    case 'skipped':
       return `${open}><skipped${attrs({ message: check.reason })}/></testcase>`;
-    case 'pass':
-    case 'warn':
+    case 'passed':
       return `${open}/>`;
   }
 }
 
-function testsuite(result: RunResult, suite: string, id: number, host: string): string {
+const expectedText = (check: CheckResult) => `expected ${check.outcome}: ${check.expected?.note ?? 'listed in --expect'}`;
+
+function testsuite(result: RunResult, suite: string, id: number, host: string, fixedHere: FixedFinding[]): string {
   const checks = result.checks.filter((check) => check.suite === suite);
-  const count = (outcome: CheckResult['outcome']) => checks.filter((check) => check.outcome === outcome).length;
+  const strict = result.strictExpect === true;
+  const fixedOf = (check: CheckResult) => fixedHere.find((entry) => entry.check === check.id);
+  const kinds = checks.map((check) => kindOf(check, fixedOf(check), strict));
+  const count = (kind: Kind) => kinds.filter((each) => each === kind).length;
   const warnings = checks.filter((check) => check.outcome === 'warn');
+  const expected = checks.filter((check) => check.expected);
   const properties = [
     ['tokenproof.version', result.tool.version],
     ['tokenproof.runId', result.runId],
     ['tokenproof.target', result.target.name],
     ...warnings.map((check) => [`warning.${check.id}`, `${check.level} ${check.spec.join(', ')}: ${check.reason}`]),
+    ...expected.map((check) => [`expected.${check.id}`, `${expectedText(check)} (${check.level}: ${check.reason})`]),
+    ...fixedHere.map((entry) => [`fixed.${entry.check}`, fixedLine(entry)]),
   ];
-  const systemOut = warnings.map((check) => `WARNING ${check.id}: ${details(check).replace(/\n/g, '\n  ')}`).join('\n\n');
+  const systemOut = [
+    ...warnings.map((check) => `WARNING ${check.id}: ${details(check).replace(/\n/g, '\n  ')}`),
+    ...expected.map((check) => `EXPECTED ${check.id}: ${expectedText(check)}\n  ${details(check).replace(/\n/g, '\n  ')}`),
+    ...fixedHere.map((entry) => `FIXED ${fixedLine(entry)}${entry.note ? ` (note: ${entry.note})` : ''}`),
+  ].join('\n\n');
   const head = attrs({
     name: suite,
     package: suite,
@@ -79,9 +110,9 @@ function testsuite(result: RunResult, suite: string, id: number, host: string): 
     timestamp: junitTimestamp(result.startedAt),
     hostname: host,
     tests: checks.length,
-    failures: count('fail'),
+    failures: count('failure'),
     errors: count('error'),
-    skipped: count('skip'),
+    skipped: count('skipped'),
     time: seconds(checks.reduce((sum, check) => sum + check.durationMs, 0)),
   });
   return [
@@ -89,16 +120,32 @@ function testsuite(result: RunResult, suite: string, id: number, host: string): 
     '    <properties>',
     ...properties.map(([name, value]) => `      <property${attrs({ name: name ?? '', value: value ?? '' })}/>`),
     '    </properties>',
-    ...checks.map((check) => `    ${testcase(check)}`),
+    ...checks.map((check, index) => `    ${testcase(check, kinds[index]!, fixedOf(check))}`),
     `    <system-out>${escapeXmlText(systemOut)}</system-out>`,
     '    <system-err></system-err>',
     '  </testsuite>',
   ].join('\n');
 }
 
+/** The suite a fixed entry belongs to: its check's, else the first suite (so it is never dropped). */
+function suiteOfFixed(result: RunResult, entry: FixedFinding, suites: string[]): string | undefined {
+  const suite = result.checks.find((check) => check.id === entry.check)?.suite ?? entry.check.split('.')[0];
+  return suite !== undefined && suites.includes(suite) ? suite : suites[0];
+}
+
 export function toJunitXml(result: RunResult, options: JunitOptions = {}): string {
   const host = options.hostname || hostname() || 'localhost';
-  const suites = suitesOf(result).map((suite, id) => testsuite(result, suite, id, host));
+  const names = suitesOf(result);
+  const fixed = result.fixed ?? [];
+  const suites = names.map((suite, id) =>
+    testsuite(
+      result,
+      suite,
+      id,
+      host,
+      fixed.filter((entry) => suiteOfFixed(result, entry, names) === suite),
+    ),
+  );
   return ['<?xml version="1.0" encoding="UTF-8"?>', '<testsuites>', ...suites, '</testsuites>', ''].join('\n');
 }
 

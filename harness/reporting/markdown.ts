@@ -5,9 +5,19 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { formatDuration } from '../lib/duration.ts';
 import type { CheckResult, Outcome, Reporter, RunResult } from '../results/model.ts';
 import { outcomes } from '../results/model.ts';
-import { bySeverity, formatDuration, outcomePhrases, suitesOf, verdictOf } from './format.ts';
+import {
+  bySeverity,
+  expectedChecks,
+  expectedSuffix,
+  fixedLine,
+  outcomePhrases,
+  phasesLine,
+  suitesOf,
+  verdictOf,
+} from './format.ts';
 import { specClauseUrl } from './spec-links.ts';
 
 export const markdownFile = 'summary.md';
@@ -80,7 +90,9 @@ export function toMarkdown(result: RunResult, options: MarkdownOptions = {}): st
       const count = result.summary[outcome];
       return `${emoji[outcome]} **${count}** ${count === 1 ? outcomePhrases[outcome].one : outcomePhrases[outcome].many}`;
     });
-  lines.push(`**${total} ${total === 1 ? 'check' : 'checks'}**${counts.length ? ` · ${counts.join(' · ')}` : ''}`);
+  lines.push(
+    `**${total} ${total === 1 ? 'check' : 'checks'}**${counts.length ? ` · ${counts.join(' · ')}` : ''}${expectedSuffix(result.checks)}`,
+  );
   lines.push('');
   const breached = result.slo.filter((verdict) => !verdict.ok).length;
   const sloPart = result.slo.length ? ` · SLO ${result.slo.length - breached}/${result.slo.length} held` : '';
@@ -88,13 +100,49 @@ export function toMarkdown(result: RunResult, options: MarkdownOptions = {}): st
     `Run \`${markdownCell(result.runId)}\` · ${formatDuration(result.durationMs)} · tokenproof ${markdownCell(result.tool.version)}${sloPart} · [full report](${reportUrl})`,
   );
 
-  const attention = bySeverity(result.checks).filter((check) => check.outcome !== 'pass');
+  if (result.phases?.length) lines.push('', `Phases: ${markdownCell(phasesLine(result.phases))}`);
+
+  const attention = bySeverity(result.checks).filter((check) => check.outcome !== 'pass' && !check.expected);
   if (attention.length > 0) {
     lines.push('', '### Needs attention', '', ...checkTableHead);
     for (const check of attention.slice(0, attentionRows)) lines.push(checkRow(check, reasonChars));
     if (attention.length > attentionRows) {
       lines.push('', `… and ${attention.length - attentionRows} more non-passing checks in the [full report](${reportUrl}).`);
     }
+  }
+
+  const fixed = result.fixed ?? [];
+  if (fixed.length > 0) {
+    const strict = result.strictExpect ? ' (fails the run: --strict-expect)' : '';
+    lines.push('', `### Fixed: listed as expected, no longer happening${strict}`, '');
+    for (const entry of fixed) {
+      lines.push(`- ${markdownCell(fixedLine(entry))}${entry.note ? ` · note: ${markdownCell(entry.note)}` : ''}`);
+    }
+  }
+
+  const expected = bySeverity(expectedChecks(result.checks));
+  if (expected.length > 0) {
+    lines.push(
+      '',
+      '### Expected findings',
+      '',
+      'Listed in the expectations file (--expect): shown with their note, they do not fail the run.',
+      '',
+      '| Outcome | Check | Level | Expected | Reason |',
+      '| --- | --- | --- | --- | --- |',
+    );
+    for (const check of expected.slice(0, attentionRows)) {
+      const cells = [
+        `${emoji[check.outcome]} ${outcomeNames[check.outcome]}`,
+        `\`${check.id.replace(/[`|]/g, "'")}\``,
+        check.level,
+        `expected${check.expected?.note ? `: ${markdownCell(check.expected.note, reasonChars)}` : ''}`,
+        markdownCell(check.reason, reasonChars),
+      ];
+      lines.push(`| ${cells.join(' | ')} |`);
+    }
+    if (expected.length > attentionRows)
+      lines.push('', `… and ${expected.length - attentionRows} more in the [full report](${reportUrl}).`);
   }
 
   if (result.slo.length > 0) {

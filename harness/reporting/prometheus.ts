@@ -8,6 +8,8 @@
  *   tokenproof_run_duration_seconds                     wall time of the run
  *   tokenproof_run_start_timestamp_seconds              when it started (Unix time)
  *   tokenproof_checks_total{outcome,suite,level}        checks per outcome (every outcome, zeros included)
+ *   tokenproof_checks_expected_total{outcome,suite,level}  of those, the ones an --expect entry covered
+ *   tokenproof_expectations_fixed                       --expect entries that no longer happen
  *   tokenproof_check_duration_seconds{id,suite}         how long each check took
  *   tokenproof_slo_ok{name}                             1 held, 0 breached
  */
@@ -68,6 +70,26 @@ export function buildRegistry(result: RunResult): Registry {
     for (const outcome of outcomes) checksTotal.inc({ outcome, suite, level }, 0);
   }
   for (const check of result.checks) checksTotal.inc({ outcome: check.outcome, suite: check.suite, level: check.level });
+
+  // Counts stay per outcome above; this says how many of them were expected, with the same labels
+  // (zeros included wherever --expect was used) so `checks_total - checks_expected_total` is the unexpected part.
+  const expectedTotal = new Counter({
+    name: 'tokenproof_checks_expected_total',
+    help: 'Checks an --expect entry covered (they do not fail the run), by outcome, suite and level',
+    labelNames: ['outcome', 'suite', 'level'] as const,
+    registers,
+  });
+  if (result.fixed !== undefined || result.checks.some((check) => check.expected)) {
+    for (const check of result.checks) expectedTotal.inc({ outcome: check.outcome, suite: check.suite, level: check.level }, 0);
+  }
+  for (const check of result.checks) {
+    if (check.expected) expectedTotal.inc({ outcome: check.outcome, suite: check.suite, level: check.level });
+  }
+  new Gauge({
+    name: 'tokenproof_expectations_fixed',
+    help: '--expect entries whose finding no longer happens (remove them from the list)',
+    registers,
+  }).set(result.fixed?.length ?? 0);
 
   const checkDuration = new Gauge({
     name: 'tokenproof_check_duration_seconds',

@@ -147,10 +147,3 @@ export function expectationMatcher(
   const selected = options.selected ? [...options.selected] : undefined;
   return (checks) => applyExpectations(entries, checks, selected ? { selected } : {});
 }
-
-/** "the finding (warn, reason 'implicit') no longer happens (now pass): fixed — remove it from the list". */
-export function describeFixed(fixed: FixedFinding): string {
-  const reason = fixed.reason === undefined ? '' : `, reason '${fixed.reason}'`;
-  const now = fixed.observed === 'not run' ? 'it did not run' : `now ${fixed.observed}`;
-  return `${fixed.check}: the expected ${fixed.outcome}${reason} no longer happens (${now}): fixed — remove it from the list`;
-}

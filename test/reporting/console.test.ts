@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { colorEnabled, consoleReporter } from '../../harness/reporting/console.ts';
-import type { RunResult } from '../../harness/results/model.ts';
-import { fixtureRunResult } from '../fixtures/run-result.ts';
+import type { PhaseResult, RunResult } from '../../harness/results/model.ts';
+import { fixtureRunResult, fixtureWithExpectations } from '../fixtures/run-result.ts';
 
 function memoryStream(isTTY = false) {
   const chunks: string[] = [];
@@ -102,5 +102,54 @@ describe('console reporter', () => {
     const reporter = consoleReporter({ stream: out.stream, env: {} });
     await reporter.onCheckEnd?.(result.checks[0]!);
     expect(out.text()).toBe('[1] ✓ discovery.metadata (14 ms)\n');
+  });
+
+  it('prints a line when each phase begins and ends', async () => {
+    const result = fixtureRunResult();
+    const out = memoryStream();
+    const reporter = consoleReporter({ stream: out.stream, env: {} });
+    const phase: PhaseResult = { name: 'conformance', startMs: 0, durationMs: 9_750, checks: result.checks, slo: [] };
+    await reporter.onPhaseBegin?.({ name: 'conformance', startMs: 0 });
+    await reporter.onCheckEnd?.(result.checks[0]!);
+    await reporter.onPhaseEnd?.(phase);
+    await reporter.onPhaseBegin?.({ name: 'load', startMs: 9_750 });
+    await reporter.onPhaseEnd?.({ ...phase, name: 'load', startMs: 9_750, durationMs: 30_000, checks: [], slo: result.slo });
+    expect(out.text().split('\n')).toEqual([
+      '▶ conformance phase',
+      '[1] ✓ discovery.metadata (14 ms)',
+      '■ conformance phase done · 19 checks · 9.75 s',
+      '▶ load phase',
+      '■ load phase done · 3 SLOs · 30.0 s',
+      '',
+    ]);
+  });
+
+  it('recaps expected findings with their notes, apart from the failures, and fixed entries', async () => {
+    const out = memoryStream();
+    await replay(fixtureWithExpectations(), { stream: out.stream, env: {} });
+    const text = out.text();
+    const failures = text.split('Failures and errors:')[1]!.split('\n\n')[0]!;
+    expect(failures).toContain('rs-claims.kid-injection');
+    expect(failures).not.toContain('refresh.reuse-revokes-family');
+    const expected = text.split('Expected findings (--expect), not failing the run:')[1]!.split('\n\n')[0]!;
+    expect(expected).toContain('✗ refresh.reuse-revokes-family MUST');
+    expect(expected).toContain('· expected: IDP-231: family revocation ships in 5.0');
+    expect(expected).toContain('! rs-claims.leeway SHOULD');
+    expect(text).toContain(
+      'Fixed: listed in --expect but no longer happening:\n  ✓ discovery.pkce-s256: expected warn no longer happens, now pass — fixed — remove it from the list',
+    );
+    expect(text).toMatch(
+      /^FAILED 19 checks: 10 passed, 2 failed, 3 warnings, 3 skipped, 1 error \(2 expected\) · 1 fixed in 5 suites/m,
+    );
+
+    const passing = memoryStream();
+    await replay(fixtureWithExpectations({ onlyExpectedFailures: true }), { stream: passing.stream, env: {} });
+    expect(passing.text()).toMatch(/^PASSED 17 checks: 10 passed, 1 failed, 3 warnings, 3 skipped \(2 expected\) · 1 fixed/m);
+    expect(passing.text()).not.toContain('Failures and errors');
+
+    const strict = memoryStream();
+    await replay(fixtureWithExpectations({ onlyExpectedFailures: true, strict: true }), { stream: strict.stream, env: {} });
+    expect(strict.text()).toContain('Fixed: listed in --expect but no longer happening (fails the run: --strict-expect):');
+    expect(strict.text()).toMatch(/^FAILED /m);
   });
 });

@@ -11,12 +11,13 @@ import type { Browser, BrowserContext, Page } from '@playwright/test';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { htmlReporter } from '../../harness/reporting/html.ts';
 import { writeReports } from '../../harness/reporting/write-run.ts';
-import { fixtureRunResult } from '../fixtures/run-result.ts';
+import { fixtureRunResult, fixtureWithExpectations } from '../fixtures/run-result.ts';
 import { artifactPath, launchChromium } from '../support/browser.ts';
 
 let base: string;
 let reportUrl: string;
 let emptyReportUrl: string;
+let expectedReportUrl: string;
 let allowed: string[];
 let browser: Browser;
 let context: BrowserContext;
@@ -31,6 +32,8 @@ beforeAll(async () => {
   const { timeline: _timeline, ...rest } = fixtureRunResult();
   const empty = { ...rest, runId: 'empty-run', checks: [], slo: [], summary: { pass: 0, fail: 0, warn: 0, skip: 0, error: 0 } };
   emptyReportUrl = pathToFileURL((await writeReports(empty, [htmlReporter()], base)).files[0]!).href;
+  const expected = { ...fixtureWithExpectations({ strict: true }), runId: 'expected-run' };
+  expectedReportUrl = pathToFileURL((await writeReports(expected, [htmlReporter()], base)).files[0]!).href;
   browser = await launchChromium();
 });
 afterAll(async () => {
@@ -203,5 +206,57 @@ describe('index.html in Chromium', () => {
     expect(await page.locator('#empty').isVisible()).toBe(false);
     expect(await page.locator('#count').textContent()).toBe('0 checks');
     expect(await page.locator('.verdict').textContent()).toBe('PASSED');
+  });
+
+  it('reads the timeline from the chart points in the data: the read-out names the point under the pointer', async () => {
+    const chart = page.locator('svg.timeline[data-series="0"]');
+    await chart.hover();
+    // The middle of 0–60 s is nearest the 28 s point, inside the issuer outage window.
+    await expect.poll(() => page.locator('[data-readout="0"]').textContent()).toMatch(/^t=28\.0 s · \d+ ms · issuer outage$/);
+    expect(await chart.locator('.cursor').getAttribute('x1')).toBe(String(Math.round((48 + (28 / 60) * 578) * 10) / 10));
+    expect(await chart.locator('.cursor-dot').getAttribute('visibility')).toBe('visible');
+    await page.mouse.move(5, 5);
+    await expect.poll(() => page.locator('[data-readout="0"]').textContent()).toBe('');
+  });
+
+  it('lists the phases that ran, with their durations', async () => {
+    const cells = (phase: string) => page.locator(`.phases tr[data-phase="${phase}"] td`).allTextContents();
+    expect(await page.locator('.phases tr[data-phase]').count()).toBe(3);
+    expect(await cells('conformance')).toEqual(['conformance', '+0 ms', '9.75 s', '19']);
+    expect(await cells('load')).toEqual(['load', '+9.75 s', '30.0 s', '']);
+    expect(await cells('chaos')).toEqual(['chaos', '+39.8 s', '24.5 s', '']);
+  });
+
+  it('marks expected findings with a badge and their note, filters on them, and lists fixed entries', async () => {
+    allowed.push(expectedReportUrl);
+    await page.goto(expectedReportUrl);
+    const reuse = page.locator('tr.check[data-id="refresh.reuse-revokes-family"]');
+    expect(await reuse.locator('.badge.expected').textContent()).toBe('expected');
+    expect(await reuse.locator('.badge.expected').getAttribute('title')).toBe(
+      'expected: IDP-231: family revocation ships in 5.0',
+    );
+    expect(await reuse.locator('.check-expected').textContent()).toBe('expected: IDP-231: family revocation ships in 5.0');
+    expect(await page.locator('tr.check[data-id="rs-claims.kid-injection"] .badge.expected').count()).toBe(0);
+    expect(await page.locator('.card[data-outcome="fail"] .x').textContent()).toBe('1 expected');
+
+    await page.locator('#expected-filter').selectOption('only');
+    expect(await visibleIds(page)).toEqual(['refresh.reuse-revokes-family', 'rs-claims.leeway']);
+    expect(new URL(page.url()).hash).toBe('#expected=only');
+    await page.locator('#expected-filter').selectOption('hide');
+    expect(await visibleIds(page)).toHaveLength(17);
+    await page.locator('#expected-filter').selectOption('');
+    await page.locator('#search').fill('IDP-88');
+    expect(await visibleIds(page)).toEqual(['rs-claims.leeway']);
+    await page.locator('#search').fill('');
+
+    await reuse.click();
+    expect(await page.locator('tr.detail[data-detail-for="refresh.reuse-revokes-family"] .expected-note').textContent()).toBe(
+      'expected expected: IDP-231: family revocation ships in 5.0 — this fail does not fail the run',
+    );
+    expect(await page.locator('#fixed li').allTextContents()).toEqual([
+      'fixed discovery.pkce-s256: expected warn no longer happens, now pass — fixed — remove it from the list · note: IDP-12',
+    ]);
+    expect(await page.locator('#fixed .fixed-strict').textContent()).toBe('Under --strict-expect these fail the run.');
+    await page.screenshot({ path: await artifactPath('report-expected.png'), fullPage: true });
   });
 });

@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Script } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { niceStep, outcomeDonut, timelineChart } from '../../harness/reporting/html/charts.ts';
-import { htmlData, renderHtmlReport } from '../../harness/reporting/html.ts';
-import { fixtureRunResult } from '../fixtures/run-result.ts';
+import { htmlData, pageScript, renderHtmlReport } from '../../harness/reporting/html.ts';
+import { fixtureRunResult, fixtureWithExpectations } from '../fixtures/run-result.ts';
 
 const sha256 = (text: string) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
 
@@ -70,6 +72,56 @@ describe('index.html (as text)', () => {
     const html = renderHtmlReport(result);
     expect(html).not.toContain('id="timeline"');
     expect(html).not.toContain('<svg class="timeline"');
+  });
+});
+
+describe('the page script and its data', () => {
+  it('is app.ts with its types stripped: plain JavaScript, no import left, positions kept', () => {
+    const source = readFileSync(new URL('../../harness/reporting/html/app.ts', import.meta.url), 'utf8');
+    const script = pageScript(source);
+    expect(source).toMatch(/^import type /m);
+    expect(script).not.toMatch(/^\s*import\b/m);
+    expect(script).not.toMatch(/: HTML\w+Element\b/);
+    expect(() => new Script(script)).not.toThrow();
+    expect(script.split('\n')).toHaveLength(source.split('\n').length);
+    const html = renderHtmlReport(fixtureRunResult());
+    expect(inline(html, 'script').find((each) => each.attributes === '')?.content).toBe(script);
+  });
+
+  it('passes the chart points as data: the same points the SVG line is drawn through', () => {
+    const result = fixtureRunResult();
+    const data = htmlData(result);
+    const charts = data.timeline!.charts;
+    expect(charts.map((chart) => [chart.series, chart.name, chart.unit, chart.points.length])).toEqual([
+      [0, 'token issuance p95', 'ms', 61],
+      [1, 'throughput', 'req/s', 61],
+    ]);
+    const svg = timelineChart(result.timeline!.series[1]!, result.timeline!, 1);
+    const line = /<path d="([^"]+)" class="line line-1"\/>/.exec(svg)![1]!;
+    expect(line).toBe(charts[1]!.points.map((point, i) => `${i === 0 ? 'M' : 'L'}${point.x},${point.y}`).join(' '));
+    expect(charts[0]!.points[20]).toMatchObject({ t: 20_000, at: '20.0 s' });
+    // The SVG no longer carries geometry for a script to read back.
+    expect(svg).not.toMatch(/data-(left|plot-width|span-ms)=/);
+  });
+
+  it('gets every duration formatted by the one formatter', () => {
+    const check = htmlData(fixtureRunResult()).checks.find((each) => each.id === 'refresh.reuse-revokes-family')!;
+    expect(check.time).toBe('342 ms');
+    expect(check.evidence.exchanges.map((exchange) => exchange.time)).toEqual(['41 ms', '23 ms', '10 ms', '19 ms']);
+    const removed = htmlData(fixtureRunResult()).checks.find((each) => each.id === 'rs-claims.removed-key')!;
+    expect(removed.evidence.exchanges[0]!.time).toBeNull();
+  });
+
+  it('renders the fixed entries, the expected counts and the phases in the markup', () => {
+    const html = renderHtmlReport(fixtureWithExpectations());
+    expect(html).toContain('<section class="panel" id="fixed">');
+    expect(html).toContain('discovery.pkce-s256: expected warn no longer happens, now pass — fixed — remove it from the list');
+    expect(html).toContain('<span class="x">1 expected</span>');
+    expect(html).toContain('<option value="only">only expected (2)</option>');
+    expect(html).toContain('<tr data-phase="load"><td>load</td><td class="num">+9.75 s</td><td class="num">30.0 s</td>');
+    expect(htmlData(fixtureWithExpectations()).run.expected).toBe(2);
+    const plain = renderHtmlReport(fixtureRunResult());
+    expect(plain).not.toContain('id="fixed"');
   });
 });
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { jsonReporter, toReportJson } from '../../harness/reporting/json.ts';
-import { fixtureRunResult } from '../fixtures/run-result.ts';
+import { fixtureRunResult, fixtureWithExpectations } from '../fixtures/run-result.ts';
 
 let dir: string;
 beforeEach(async () => {
@@ -59,8 +59,31 @@ describe('report.json', () => {
 
   it('says passed when no MUST failed, nothing errored and every SLO held', () => {
     const result = fixtureRunResult();
+    result.checks = result.checks.filter((check) => check.outcome !== 'fail' && check.outcome !== 'error');
     result.summary = { ...result.summary, fail: 0, error: 0 };
     result.slo = [];
     expect(toReportJson(result).verdict).toBe('passed');
+  });
+
+  it('carries the phases, the expected marks and the fixed entries, and keeps the stable core as it was', () => {
+    const plain = toReportJson(fixtureRunResult());
+    const report = toReportJson(fixtureWithExpectations());
+    expect(Object.keys(report).slice(0, 7)).toEqual(['tool', 'target', 'startedAt', 'durationMs', 'summary', 'checks', 'slo']);
+    // Expected findings keep their outcome: the counts are the same as without the list.
+    expect(report.summary).toEqual(plain.summary);
+    expect(report.phases?.map((phase) => [phase.name, phase.startMs, phase.durationMs])).toEqual([
+      ['conformance', 0, 9_750],
+      ['load', 9_750, 30_000],
+      ['chaos', 39_750, 24_462],
+    ]);
+    const reuse = report.checks.find((check) => check.id === 'refresh.reuse-revokes-family')!;
+    expect(Object.keys(reuse).slice(0, 8)).toEqual(['id', 'suite', 'title', 'level', 'outcome', 'reason', 'spec', 'durationMs']);
+    expect(reuse).toMatchObject({ outcome: 'fail', expected: { note: 'IDP-231: family revocation ships in 5.0' } });
+    expect(report.fixed).toEqual([{ check: 'discovery.pkce-s256', outcome: 'warn', note: 'IDP-12', observed: 'pass' }]);
+    // Unlisted failures still fail the run; with only expected failures left it passes, unless a stale entry is strict.
+    expect(report.verdict).toBe('failed');
+    expect(toReportJson(fixtureWithExpectations({ onlyExpectedFailures: true })).verdict).toBe('passed');
+    const strict = toReportJson(fixtureWithExpectations({ onlyExpectedFailures: true, strict: true }));
+    expect(strict).toMatchObject({ verdict: 'failed', strictExpect: true });
   });
 });

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { junitReporter, toJunitXml } from '../../harness/reporting/junit.ts';
 import { findOnPath, repoRoot } from '../../harness/tools/paths.ts';
-import { fixtureRunResult } from '../fixtures/run-result.ts';
+import { fixtureRunResult, fixtureWithExpectations } from '../fixtures/run-result.ts';
 
 const execFileAsync = promisify(execFile);
 const schema = join(repoRoot, 'test/fixtures/junit.xsd');
@@ -125,5 +125,40 @@ describe('junit.xml', () => {
     result.checks[0]!.outcome = 'fail';
     result.checks[0]!.reason = 'reason\twith\nlines & <tags> ]]>';
     expect((await validate(toJunitXml(result, fixed), 'hostile.xml')).ok).toBe(true);
+  });
+
+  it('makes an expected failure a passing testcase that says "expected: <note>", and lists fixed entries', async () => {
+    const xml = toJunitXml(fixtureWithExpectations(), fixed);
+    expect((await validate(xml, 'expected.xml')).ok).toBe(true);
+    expect(xml).toMatch(/<testcase classname="refresh" name="refresh\.reuse-revokes-family: [^"]*" time="0\.342"\/>/);
+    expect(xml).toMatch(/<testsuite name="refresh"[^>]* tests="4" failures="0" errors="0" skipped="2"/);
+    expect(xml).toContain(
+      '<property name="expected.refresh.reuse-revokes-family" value="expected fail: IDP-231: family revocation ships in 5.0 (MUST: the active refresh token still works after its predecessor was replayed)"/>',
+    );
+    expect(xml).toMatch(
+      /<system-out>EXPECTED refresh\.reuse-revokes-family: expected fail: IDP-231: family revocation ships in 5\.0\n {2}MUST RFC9700-4\.14\.2/,
+    );
+    // An expected warning stays a warning property too; its note is escaped like any value.
+    expect(xml).toContain(
+      '<property name="expected.rs-claims.leeway" value="expected warn: IDP-88 &lt;leeway&gt; is 120 s by design',
+    );
+    // Unlisted findings count as usual.
+    expect(xml).toMatch(/<testsuite name="rs-claims"[^>]* failures="1" errors="1"/);
+    expect(xml).toContain(
+      '<property name="fixed.discovery.pkce-s256" value="discovery.pkce-s256: expected warn no longer happens, now pass — fixed — remove it from the list"/>',
+    );
+    expect(xml).toContain(
+      'FIXED discovery.pkce-s256: expected warn no longer happens, now pass — fixed — remove it from the list (note: IDP-12)',
+    );
+    expect(xml).toMatch(/<testsuite name="discovery"[^>]* failures="0"/);
+  });
+
+  it('fails the check of a fixed entry under --strict-expect', async () => {
+    const xml = toJunitXml(fixtureWithExpectations({ strict: true }), fixed);
+    expect((await validate(xml, 'strict.xml')).ok).toBe(true);
+    expect(xml).toMatch(/<testsuite name="discovery"[^>]* failures="1"/);
+    expect(xml).toMatch(
+      /name="discovery\.pkce-s256: [^"]*" time="0\.001"><failure type="fixed" message="discovery\.pkce-s256: expected warn no longer happens, now pass — fixed — remove it from the list">/,
+    );
   });
 });

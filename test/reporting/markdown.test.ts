@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { markdownCell, toMarkdown } from '../../harness/reporting/markdown.ts';
 import type { CheckResult } from '../../harness/results/model.ts';
 import { summarize } from '../../harness/results/model.ts';
-import { fixtureRunResult } from '../fixtures/run-result.ts';
+import { fixtureRunResult, fixtureWithExpectations } from '../fixtures/run-result.ts';
 
 describe('summary.md', () => {
   it('leads with the verdict and the totals, and links the full report', () => {
@@ -80,5 +80,35 @@ describe('summary.md', () => {
     expect(md.startsWith('## ✅ tokenproof passed: acme-idp')).toBe(true);
     expect(md).not.toContain('Needs attention');
     expect(md).not.toContain('### SLOs');
+  });
+
+  it('lists the phases that ran, with their durations', () => {
+    expect(toMarkdown(fixtureRunResult())).toContain('\nPhases: conformance 9.75 s · load 30.0 s · chaos 24.5 s\n');
+  });
+
+  it('shows expected findings apart, with their notes, and fixed entries to remove', () => {
+    const md = toMarkdown(fixtureWithExpectations());
+    expect(md.split('\n')[2]).toMatch(/💥 \*\*1\*\* error \(2 expected\)$/);
+    const attention = md.split('### Needs attention')[1]!.split('###')[0]!;
+    const ids = [...attention.matchAll(/^\| \S+ \w+ \| `([^`]+)`/gm)].map((match) => match[1]);
+    expect(ids).not.toContain('refresh.reuse-revokes-family');
+    expect(ids).not.toContain('rs-claims.leeway');
+    expect(ids).toContain('rs-claims.kid-injection');
+    const expected = md.split('### Expected findings')[1]!.split('###')[0]!;
+    expect(expected).toContain(
+      '| ❌ fail | `refresh.reuse-revokes-family` | MUST | expected: IDP-231: family revocation ships in 5.0 | the active refresh token still works after its predecessor was replayed |',
+    );
+    expect(expected).toContain('expected: IDP-88 &lt;leeway&gt; is 120 s by design');
+    expect(md).toContain(
+      '### Fixed: listed as expected, no longer happening\n\n- discovery.pkce-s256: expected warn no longer happens, now pass — fixed — remove it from the list · note: IDP-12',
+    );
+    expect(md.startsWith('## ❌ tokenproof FAILED')).toBe(true);
+  });
+
+  it('passes when every failure is expected, and says when a fixed entry fails the run', () => {
+    expect(toMarkdown(fixtureWithExpectations({ onlyExpectedFailures: true })).startsWith('## ✅ tokenproof passed')).toBe(true);
+    const strict = toMarkdown(fixtureWithExpectations({ onlyExpectedFailures: true, strict: true }));
+    expect(strict.startsWith('## ❌ tokenproof FAILED')).toBe(true);
+    expect(strict).toContain('### Fixed: listed as expected, no longer happening (fails the run: --strict-expect)');
   });
 });

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EnvironmentError } from '../../harness/lib/errors.ts';
 import { prometheusReporter, toPrometheusText } from '../../harness/reporting/prometheus.ts';
-import { fixtureRunResult } from '../fixtures/run-result.ts';
+import { fixtureRunResult, fixtureWithExpectations } from '../fixtures/run-result.ts';
 
 let dir: string;
 beforeEach(async () => {
@@ -77,6 +77,24 @@ describe('metrics.prom', () => {
     expect(
       sample(text, 'tokenproof_run_info', { version: '0.1.0', target: 'acme-idp', run_id: '2026-01-01T09-00-00Z-7f3a' }),
     ).toBe(1);
+  });
+
+  it('keeps counts per outcome and adds how many were expected, and the fixed entries', async () => {
+    const text = await toPrometheusText(fixtureWithExpectations());
+    expect(sample(text, 'tokenproof_checks_total', { outcome: 'fail', suite: 'refresh', level: 'MUST' })).toBe(1);
+    expect(sample(text, 'tokenproof_checks_expected_total', { outcome: 'fail', suite: 'refresh', level: 'MUST' })).toBe(1);
+    expect(sample(text, 'tokenproof_checks_expected_total', { outcome: 'warn', suite: 'rs-claims', level: 'SHOULD' })).toBe(1);
+    expect(sample(text, 'tokenproof_checks_expected_total', { outcome: 'fail', suite: 'rs-claims', level: 'MUST' })).toBe(0);
+    expect(sample(text, 'tokenproof_expectations_fixed')).toBe(1);
+    expect(sample(text, 'tokenproof_run_ok')).toBe(0);
+    const passing = await toPrometheusText(fixtureWithExpectations({ onlyExpectedFailures: true }));
+    expect(sample(passing, 'tokenproof_run_ok')).toBe(1);
+    // Without --expect: no expected series beyond the empty metric, no fixed entries.
+    const plain = await toPrometheusText(fixtureRunResult());
+    expect(
+      sample(plain, 'tokenproof_checks_expected_total', { outcome: 'fail', suite: 'refresh', level: 'MUST' }),
+    ).toBeUndefined();
+    expect(sample(plain, 'tokenproof_expectations_fixed')).toBe(0);
   });
 
   it('starts from a fresh registry every time (no counts carried over between runs)', async () => {

@@ -4,10 +4,12 @@
  * classes (o-pass, o-fail, ...) so the stylesheet owns the palette, dark mode included.
  * Hand-written because any charting library would have to be inlined whole into every report.
  */
+
+import { formatDuration } from '../../lib/duration.ts';
 import type { CheckResult, Summary, Timeline, TimelineSeries } from '../../results/model.ts';
 import { outcomes } from '../../results/model.ts';
 import { escapeHtml } from '../escape.ts';
-import { formatDuration, outcomePhrases } from '../format.ts';
+import { outcomePhrases } from '../format.ts';
 
 const round = (value: number) => Math.round(value * 10) / 10;
 
@@ -83,8 +85,19 @@ function formatSeconds(ms: number): string {
 
 export const timelineGeometry = { width: 640, height: 210, left: 48, right: 14, top: 26, bottom: 26 } as const;
 
-/** One area chart per series on a shared time axis, with the fault windows shaded and named. */
-export function timelineChart(series: TimelineSeries, timeline: Timeline, index: number): string {
+/** A series as the chart draws it: its scale and every finite point in pixels (viewBox units). */
+export interface TimelinePlot {
+  spanMs: number;
+  yStep: number;
+  yMax: number;
+  x(t: number): number;
+  y(value: number): number;
+  /** The points drawn, in time order: [t, value] and where they sit in the SVG. */
+  points: { t: number; value: number; x: number; y: number }[];
+}
+
+/** The scale of one series on the run's shared time axis, and its points placed on it. */
+export function timelinePlot(series: TimelineSeries, timeline: Timeline): TimelinePlot {
   const { width, height, left, right, top, bottom } = timelineGeometry;
   const plotWidth = width - left - right;
   const plotHeight = height - top - bottom;
@@ -98,12 +111,24 @@ export function timelineChart(series: TimelineSeries, timeline: Timeline, index:
   const yMax = Math.max(yStep, Math.ceil(Math.max(0, ...values) / yStep) * yStep);
   const x = (t: number) => round(left + (Math.min(Math.max(t, 0), spanMs) / spanMs) * plotWidth);
   const y = (value: number) => round(top + plotHeight - (Math.max(0, value) / yMax) * plotHeight);
+  // JSON turns NaN into null on the way to the page: such points are not drawn, nor offered to the read-out.
+  const points = series.points
+    .filter(([t, value]) => Number.isFinite(t) && Number.isFinite(value))
+    .map(([t, value]) => ({ t, value, x: x(t), y: y(value) }));
+  return { spanMs, yStep, yMax, x, y, points };
+}
+
+/** One area chart per series on a shared time axis, with the fault windows shaded and named. */
+export function timelineChart(series: TimelineSeries, timeline: Timeline, index: number): string {
+  const { width, height, left, right, top, bottom } = timelineGeometry;
+  const plotHeight = height - top - bottom;
+  const { spanMs, yStep, yMax, x, y, points } = timelinePlot(series, timeline);
   const baseline = top + plotHeight;
 
   const parts: string[] = [];
   parts.push(
-    `<svg class="timeline" viewBox="0 0 ${width} ${height}" role="img" data-series="${index}" data-span-ms="${spanMs}" ` +
-      `data-left="${left}" data-plot-width="${plotWidth}" aria-label="${escapeHtml(`${series.name} (${series.unit}) over the run`)}">`,
+    `<svg class="timeline" viewBox="0 0 ${width} ${height}" role="img" data-series="${index}" ` +
+      `aria-label="${escapeHtml(`${series.name} (${series.unit}) over the run`)}">`,
   );
   parts.push(
     `<defs><pattern id="hatch-${index}" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">` +
@@ -129,12 +154,11 @@ export function timelineChart(series: TimelineSeries, timeline: Timeline, index:
         `<text x="${round(x0 + 3)}" y="${top - 6}" class="fault-label">${escapeHtml(fault.name)}</text></g>`,
     );
   }
-  const points = series.points.filter(([t, value]) => Number.isFinite(t) && Number.isFinite(value));
   if (points.length > 0) {
-    const line = points.map(([t, value], i) => `${i === 0 ? 'M' : 'L'}${x(t)},${y(value)}`).join(' ');
+    const line = points.map((point, i) => `${i === 0 ? 'M' : 'L'}${point.x},${point.y}`).join(' ');
     const first = points[0]!;
     const last = points[points.length - 1]!;
-    parts.push(`<path d="${line} L${x(last[0])},${baseline} L${x(first[0])},${baseline} Z" class="area area-${index % 4}"/>`);
+    parts.push(`<path d="${line} L${last.x},${baseline} L${first.x},${baseline} Z" class="area area-${index % 4}"/>`);
     parts.push(`<path d="${line}" class="line line-${index % 4}"/>`);
   }
   parts.push(`<line x1="${left}" x2="${width - right}" y1="${baseline}" y2="${baseline}" class="axis-line"/>`);
