@@ -76,7 +76,10 @@ export function fetchFailure(error: unknown, timeoutMs: number): string {
   const err = error as Error & { cause?: { code?: string; message?: string } };
   if (err.name === 'TimeoutError' || err.cause?.code === 'UND_ERR_ABORTED') return `no complete answer within ${timeoutMs} ms`;
   if (err instanceof BodyTooLarge || err instanceof InvalidStatus) return err.message;
-  return err.cause?.code ?? err.cause?.message ?? err.message;
+  const { code, message } = err.cause ?? {};
+  if (code === 'ECONNRESET') return 'the connection was reset (ECONNRESET)';
+  if (code && message && !message.includes(code)) return `${message} (${code})`;
+  return message ?? code ?? err.message;
 }
 
 export function recordingFetch(options: {
@@ -134,9 +137,10 @@ export function recordingFetch(options: {
       if (head && !exchange.response)
         exchange.response = { ...head, body: `[cut off after ${progress.bytes} bytes of body]`, durationMs: elapsed() };
       options.record(exchange);
-      if (error instanceof InvalidStatus) throw error;
-      if (deadline.aborted && !init.signal?.aborted) throw new Error(exchange.error, { cause: error });
-      throw error;
+      // The caller's own abort (the check ran out of time) stays what it is; anything else becomes
+      // an error that says what happened (ECONNRESET, not undici's "fetch failed"), cause kept.
+      if (init.signal?.aborted || error instanceof BodyTooLarge || error instanceof InvalidStatus) throw error;
+      throw new Error(exchange.error, { cause: (error as { cause?: unknown }).cause ?? error });
     }
   };
 }
