@@ -3,8 +3,10 @@ import type { Suite } from '../harness/runner/check.ts';
 import discovery from './discovery/index.ts';
 import introspection from './introspection/index.ts';
 import jwks from './jwks/index.ts';
+import refresh from './refresh/index.ts';
 import revocation from './revocation/index.ts';
 import rsClaims from './rs-claims/index.ts';
+import tokenEndpoint from './token-endpoint/index.ts';
 import tokenExchange from './token-exchange/index.ts';
 
-export const allSuites: Suite[] = [discovery, jwks, revocation, introspection, tokenExchange, rsClaims];
+export const allSuites: Suite[] = [discovery, jwks, tokenEndpoint, refresh, revocation, introspection, tokenExchange, rsClaims];

@@ -31,6 +31,8 @@ export const capabilities = [
   'dpop',
   'private_key_jwt',
   'opaque_tokens',
+  /** The issuer issues RFC 9068 JWT access tokens (T11 judges them at MUST level even if typ says otherwise). */
+  'rfc9068',
 ] as const;
 export type Capability = (typeof capabilities)[number];
 

@@ -109,8 +109,9 @@ describe('tokenproof conform --expect (subprocess)', () => {
     const run = await conform('reports-known', '--expect', file);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    const { report } = runReports(join(work, 'reports-known'));
+    const { report, read } = runReports(join(work, 'reports-known'));
     expect(report.verdict).toBe('passed');
+    expect(report.phases.map((phase: { name: string }) => phase.name)).toEqual(['conformance']);
     // Outcomes and counts stay what they were: expected is a mark, not a new outcome.
     expect(report.summary).toMatchObject({ fail: 1, warn: 2 }); // D07, and D03 (http on loopback)
     expect(byId(report, 'discovery.no-legacy-grants')).toMatchObject({
@@ -120,6 +121,31 @@ describe('tokenproof conform --expect (subprocess)', () => {
     expect(byId(report, 'discovery.endpoints-answer')).toMatchObject({ outcome: 'fail', expected: { note: 'IDP-17' } });
     expect(byId(report, 'discovery.no-alg-none').expected).toBeUndefined();
     expect(report.fixed).toEqual([{ check: 'discovery.no-alg-none', outcome: 'fail', note: 'fixed in 4.2', observed: 'pass' }]);
+
+    // Every report shows it: the expected findings with their notes, the fixed entry, the phase.
+    const fixedText = 'discovery.no-alg-none: expected fail no longer happens, now pass — fixed — remove it from the list';
+    expect(run.stdout).toMatch(/^▶ conformance phase$/m);
+    expect(run.stdout).toMatch(/^■ conformance phase done · 8 checks · /m);
+    expect(run.stdout).toContain('· expected: IDP-231: password is removed in 5.0');
+    expect(run.stdout).toContain(fixedText);
+    expect(run.stdout).toMatch(/^PASSED 8 checks: .*\(2 expected\) · 1 fixed/m);
+    const junit = read('junit.xml');
+    expect(junit).toMatch(/<testsuite name="discovery"[^>]* failures="0" errors="0"/);
+    expect(junit).toMatch(/<testcase classname="discovery" name="discovery\.endpoints-answer: [^"]*" time="[\d.]+"\/>/);
+    expect(junit).toContain('<property name="expected.discovery.endpoints-answer" value="expected fail: IDP-17');
+    expect(junit).toContain(`<property name="fixed.discovery.no-alg-none" value="${fixedText}"/>`);
+    const summary = read('summary.md');
+    expect(summary.startsWith('## ✅ tokenproof passed')).toBe(true);
+    expect(summary).toContain('| `discovery.endpoints-answer` | MUST | expected: IDP-17 |');
+    expect(summary).toContain(fixedText);
+    expect(summary).toMatch(/^Phases: conformance [\d.]+ m?s$/m);
+    const html = read('index.html');
+    expect(html).toContain(fixedText);
+    expect(html).toContain('<tr data-phase="conformance">');
+    const prom = read('metrics.prom');
+    expect(prom).toMatch(/^tokenproof_checks_expected_total\{outcome="fail",suite="discovery",level="MUST"\} 1$/m);
+    expect(prom).toMatch(/^tokenproof_expectations_fixed 1$/m);
+    expect(prom).toMatch(/^tokenproof_run_ok 1$/m);
   });
 
   it('fails the run under --strict-expect when a listed finding no longer happens', async () => {
