@@ -29,6 +29,20 @@ export default check({
       }
     }
 
+    // Refresh tokens: revocation is a MUST (RFC 7009 §2), and introspection MUST call a revoked
+    // token inactive (RFC 7662 §2.2).
+    if (t.profile.issuer?.login && (await t.steps.canRevoke())) {
+      const tokens = await t.steps.userRefreshToken();
+      const live = await t.steps.requireIntrospection(tokens.refreshToken, { hint: 'refresh_token' });
+      if (live.body.active !== true)
+        t.note('the issuer does not introspect refresh tokens as active: refresh-token revocation not compared');
+      else {
+        await t.steps.requireRevoked(tokens.refreshToken, { client: tokens.auth, hint: 'refresh_token' });
+        const after = await t.steps.requireIntrospection(tokens.refreshToken, { hint: 'refresh_token' });
+        t.assert(after.body.active === false, 'a revoked refresh token (revocation answered 200) is still introspected active');
+        examined.push('a revoked refresh token is inactive');
+      }
+    }
     if (await t.steps.canRevoke()) {
       const answer = await t.steps.revoke(issued.accessToken, { hint: 'access_token' });
       if (answer.status === 200) {
@@ -40,7 +54,7 @@ export default check({
         examined.push('a revoked access token is inactive');
       } else t.note(`revoking an access token answered HTTP ${answer.status}: access-token revocation not compared`);
     }
-    if (examined.length === 0) t.skip('nothing to compare: no JWT exp, no revocation endpoint');
+    if (examined.length === 0) t.skip('nothing to compare: no JWT exp, no revocation endpoint, no login for a refresh token');
     t.passReason(examined.join('; '));
   },
 });

@@ -109,6 +109,33 @@ describe('introspection suite', () => {
     }
   });
 
+  it('I03 fails when a token expired by an issuer clock shift stays active', async () => {
+    // The flaw watches the clock requests and calls JWTs active past their exp on the shifted clock.
+    let offsetSeconds = 0;
+    flaw(
+      {
+        path: '/admin/clock',
+        request: (request) => {
+          offsetSeconds = Number(JSON.parse(request.body).offsetSeconds);
+          return undefined;
+        },
+      },
+      {
+        path: '/introspect',
+        respond: (request) => {
+          const token = tokenOf(request);
+          if (token.split('.').length !== 3) return undefined;
+          const { exp } = decodeJwt(token);
+          const expired = typeof exp === 'number' && exp < Date.now() / 1000 + offsetSeconds;
+          return expired && offsetSeconds > 0 ? { status: 200, body: { active: true, exp } } : undefined;
+        },
+      },
+    );
+    const result = await outcomeOf(issuer.target(), 'introspection.inactive-tokens');
+    expect(result.outcome).toBe('fail');
+    expect(result.reason).toMatch(/an access token expired by a \d+ s clock shift is introspected active/);
+  });
+
   it('I03 passes an expired token that turns inactive (two-second tokens, no flaw)', async () => {
     const expiring = await startFlawedIssuer([], { tokens: { accessTokenTtl: '2s' } });
     try {
@@ -152,16 +179,29 @@ describe('introspection suite', () => {
     expect(skipped.reason).toMatch(/network-protected/);
   });
 
-  it('I05 fails when introspection reports another exp than the token, and warns when revocation is not seen', async () => {
-    flaw(introspection((body) => (body.active ? { ...body, exp: Number(body.exp) + 3600 } : body)));
+  it('I05 fails when introspection reports another exp than the token', async () => {
+    flaw(
+      introspection((body) =>
+        body.active && body.token_type !== 'refresh_token' ? { ...body, exp: Number(body.exp) + 3600 } : body,
+      ),
+    );
     const exp = await outcomeOf(issuer.target(), 'introspection.agrees-with-revocation');
     expect(exp.outcome).toBe('fail');
     expect(exp.reason).toMatch(/introspection says exp \d+, the token itself says \d+/);
-    flaws.length = 0;
+  });
+
+  it('I05 fails when a revoked refresh token is still introspected active (revoke does nothing)', async () => {
     flaw({ path: '/revoke', status: 200 });
-    const revoked = await outcomeOf(issuer.target(), 'introspection.agrees-with-revocation');
-    expect(revoked.outcome).toBe('warn');
-    expect(revoked.reason).toMatch(/yet introspection still calls it active/);
+    const result = await outcomeOf(issuer.target(), 'introspection.agrees-with-revocation');
+    expect(result.outcome).toBe('fail');
+    expect(result.reason).toMatch(/revoked refresh token \(revocation answered 200\) is still introspected active/);
+  });
+
+  it('I05 warns when only access-token revocation is not seen by introspection', async () => {
+    flaw({ path: '/revoke', respond: (request) => (tokenOf(request).startsWith('eyJ') ? { status: 200, body: {} } : undefined) });
+    const result = await outcomeOf(issuer.target(), 'introspection.agrees-with-revocation');
+    expect(result.outcome).toBe('warn');
+    expect(result.reason).toMatch(/yet introspection still calls it active/);
   });
 
   it('I06 fails when cnf.jkt is not the proof key thumbprint', async () => {

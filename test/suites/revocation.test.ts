@@ -3,6 +3,7 @@
  * deliberate flaw at a time (the guarding check fails, or warns for SHOULD). One issuer for the
  * file; each test swaps the flaw in.
  */
+import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { basicAuthorization } from '../../harness/oauth/client.ts';
 import { type Flaw, type FlawedIssuer, startFlawedIssuer } from '../support/flawed-issuer.ts';
@@ -30,6 +31,47 @@ describe('revocation suite', () => {
     for (const [id, result] of results) expect(result.outcome, `${id}: ${result.reason}`).toBe('pass');
     expect(Object.keys(outcomes).length).toBeGreaterThanOrEqual(5);
     for (const result of results.values()) expect(result.evidence.exchanges.length).toBeGreaterThan(0);
+  });
+
+  it('V01 fails when a revoked refresh token still refreshes (revoke does nothing)', async () => {
+    flaw(revokeDoesNothing);
+    const result = await outcomeOf(issuer.target(), 'revocation.refresh-token');
+    expect(result.outcome).toBe('fail');
+    expect(result.reason).toMatch(/still refreshes/);
+    expect(result.evidence.notes.join(' ')).toMatch(/user login in Chromium/);
+  });
+
+  it('V01 fails when a revoked refresh token is refused with another error than invalid_grant', async () => {
+    flaw({ path: '/token', json: (body) => (body.error === 'invalid_grant' ? { ...body, error: 'invalid_request' } : body) });
+    const result = await outcomeOf(issuer.target(), 'revocation.refresh-token');
+    expect(result.outcome).toBe('fail');
+    expect(result.reason).toMatch(/HTTP 400 invalid_request, not 400 invalid_grant/);
+  });
+
+  it("V02 warns when the grant's access token outlives its revoked refresh token", async () => {
+    // The flaw as introspection sees it: once a refresh token is revoked, the user's access
+    // tokens still introspect active.
+    let refreshRevoked = false;
+    flaw(
+      {
+        path: '/revoke',
+        request: (request) => {
+          if (/token_type_hint=refresh_token/.test(request.body)) refreshRevoked = true;
+          return undefined;
+        },
+      },
+      {
+        path: '/introspect',
+        respond: (request) => {
+          const token = new URLSearchParams(request.body).get('token') ?? '';
+          const user = token.split('.').length === 3 && decodeJwt(token).sub === 'user-alice';
+          return refreshRevoked && user ? { status: 200, body: { active: true, sub: 'user-alice' } } : undefined;
+        },
+      },
+    );
+    const result = await outcomeOf(issuer.target(), 'revocation.refresh-kills-access');
+    expect(result.outcome).toBe('warn');
+    expect(result.reason).toMatch(/access token of the same grant is still active at introspection/);
   });
 
   it('V03 warns when a revoked access token stays active (revoke does nothing)', async () => {
