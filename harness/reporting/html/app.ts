@@ -506,11 +506,8 @@ interface Row {
       const x = ((event.clientX - box.left) / box.width) * svg.viewBox.baseVal.width;
       let nearest = chart.points[0]!;
       for (const point of chart.points) if (Math.abs(point.x - x) < Math.abs(nearest.x - x)) nearest = point;
-      for (const [attribute, value] of [
-        ['x1', nearest.x],
-        ['x2', nearest.x],
-      ] as const)
-        cursor.setAttribute(attribute, String(value));
+      cursor.setAttribute('x1', String(nearest.x));
+      cursor.setAttribute('x2', String(nearest.x));
       cursor.setAttribute('visibility', 'visible');
       dot.setAttribute('cx', String(nearest.x));
       dot.setAttribute('cy', String(nearest.y));
