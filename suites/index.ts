@@ -6,7 +6,18 @@ import jwks from './jwks/index.ts';
 import refresh from './refresh/index.ts';
 import revocation from './revocation/index.ts';
 import rsClaims from './rs-claims/index.ts';
+import rsErrors from './rs-errors/index.ts';
 import tokenEndpoint from './token-endpoint/index.ts';
 import tokenExchange from './token-exchange/index.ts';
 
-export const allSuites: Suite[] = [discovery, jwks, tokenEndpoint, refresh, revocation, introspection, tokenExchange, rsClaims];
+export const allSuites: Suite[] = [
+  discovery,
+  jwks,
+  tokenEndpoint,
+  refresh,
+  revocation,
+  introspection,
+  tokenExchange,
+  rsClaims,
+  rsErrors,
+];

@@ -185,6 +185,22 @@ export const profileSchema = z.strictObject({
       audience: z.string().min(1),
       scope: z.string().optional().describe('a scope the protected URL requires'),
       trusts: z.enum(['harness', 'issuer']).default('harness'),
+      resource: httpUrl
+        .optional()
+        .describe(
+          'the RFC 9728 resource identifier when it is not url; its metadata is looked up at the path-inserted well-known URL',
+        ),
+      dpop: z
+        .strictObject({
+          supported: z.boolean().optional().describe('whether the RS accepts DPoP-bound tokens (RFC 9449); detected when absent'),
+          nonce: z.boolean().optional().describe('whether the RS demands DPoP server nonces (RFC 9449 §9); detected when absent'),
+        })
+        .optional()
+        .describe('declared DPoP behaviour of the resource server'),
+      highAssurance: z
+        .array(httpUrl)
+        .optional()
+        .describe('protected URLs where a bearer token is single-use: its jti presented twice is refused (replay check P09)'),
       jwksCacheWindow: duration
         .optional()
         .describe(

@@ -8,12 +8,14 @@
  */
 import { adminSteps } from './admin.ts';
 import { discoverySteps } from './discovery.ts';
+import { dpopSteps } from './dpop.ts';
 import { exchangeSteps } from './exchange.ts';
 import { introspectionSteps } from './introspection.ts';
 import type { StepIO } from './io.ts';
 import { jwksSteps } from './jwks.ts';
 import { loginSteps } from './login.ts';
 import { refreshSteps } from './refresh.ts';
+import { resourceMetadataSteps } from './resource-metadata.ts';
 import { resourceServerSteps } from './resource-server.ts';
 import { revocationSteps } from './revocation.ts';
 import { tokenSteps } from './token.ts';
@@ -37,6 +39,7 @@ export type { ClientChoice, RevocationAnswer } from './revocation.ts';
 export function createSteps(io: StepIO) {
   const discovery = discoverySteps(io);
   const token = tokenSteps(io, discovery);
+  const resourceServer = resourceServerSteps(io);
   return {
     ...discovery,
     ...token,
@@ -47,7 +50,9 @@ export function createSteps(io: StepIO) {
     ...refreshSteps(io, token),
     ...jwksSteps(io, discovery),
     ...adminSteps(io),
-    resourceServer: resourceServerSteps(io),
+    resourceServer,
+    resourceMetadata: resourceMetadataSteps(io),
+    dpop: dpopSteps(io, resourceServer),
   };
 }
 

@@ -29,6 +29,8 @@ export interface DpopRequest {
   /** The access token the proof accompanies (its hash goes into `ath`). */
   accessToken: string;
   nowSeconds: number;
+  /** A server nonce to carry (RFC 9449 §9), when the resource server demands one. */
+  nonce?: string;
 }
 
 export function generateDpopKey(): DpopKey {
@@ -63,6 +65,7 @@ export function dpopProofFor(key: DpopKey, request: DpopRequest, options: ProofO
     htu: request.htu,
     iat: request.nowSeconds,
     ath: athOf(request.accessToken),
+    ...(request.nonce !== undefined && { nonce: request.nonce }),
   };
   for (const [name, value] of Object.entries(options.claims ?? {})) {
     if (value === undefined) delete claims[name];

@@ -1,0 +1,162 @@
+/**
+ * The rs-errors suite (RFC 6750 answers) against the reference resource server (passes) and the
+ * same server with one deliberate flaw at a time (the guarding check fails, or warns for SHOULD).
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningTestIssuer } from '../../harness/test-issuer/server.ts';
+import {
+  authorizationOf,
+  type FlawedRs,
+  jsonAnswer,
+  type RsFlaw,
+  startFlawedRs,
+  startRsTestIssuer,
+} from '../support/flawed-rs-errors.ts';
+import { outcomeOf, runSelected } from '../support/run-checks.ts';
+
+let testIssuer: RunningTestIssuer;
+const running: FlawedRs[] = [];
+
+beforeAll(async () => {
+  testIssuer = await startRsTestIssuer();
+});
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((rs) => rs.close()));
+});
+afterAll(async () => {
+  await testIssuer?.close();
+});
+
+async function withFlaw(flaw: RsFlaw = {}): Promise<FlawedRs> {
+  const rs = await startFlawedRs(testIssuer, flaw);
+  running.push(rs);
+  return rs;
+}
+
+const withHeader =
+  (name: string, change: (value: string) => string): RsFlaw['response'] =>
+  (answer) => {
+    const value = answer.headers[name];
+    return typeof value === 'string' ? { ...answer, headers: { ...answer.headers, [name]: change(value) } } : answer;
+  };
+
+describe('rs-errors suite', () => {
+  it('passes against the reference resource server', async () => {
+    const rs = await withFlaw();
+    const results = await runSelected(rs.target(), { suites: ['rs-errors'] });
+    const outcomes = Object.fromEntries([...results].map(([id, result]) => [id, result.outcome]));
+    expect(outcomes).toEqual({
+      'rs-claims.valid-token': 'pass',
+      'rs-errors.no-credentials': 'pass',
+      'rs-errors.invalid-token': 'pass',
+      'rs-errors.malformed-request': 'pass',
+      'rs-errors.insufficient-scope': 'pass',
+      'rs-errors.query-token': 'pass',
+      'rs-errors.scheme-case': 'pass',
+      'rs-errors.no-token-echo': 'pass',
+    });
+    expect(results.get('rs-errors.invalid-token')!.reason).toMatch(/3 invalid tokens/);
+  });
+
+  it('E01 fails without WWW-Authenticate, warns on an error code for a request without credentials', async () => {
+    const bare = await withFlaw({
+      response: (answer) => {
+        const { 'www-authenticate': _dropped, ...headers } = answer.headers;
+        return { ...answer, headers };
+      },
+    });
+    const failed = await outcomeOf(bare.target(), 'rs-errors.no-credentials');
+    expect(failed.outcome).toBe('fail');
+    expect(failed.reason).toMatch(/without a WWW-Authenticate Bearer challenge/);
+    const coded = await withFlaw({ response: withHeader('www-authenticate', (value) => `${value}, error="invalid_token"`) });
+    const warned = await outcomeOf(coded.target(), 'rs-errors.no-credentials');
+    expect(warned.outcome).toBe('warn');
+    expect(warned.reason).toMatch(/SHOULD NOT include an error code/);
+    const open = await withFlaw({ request: (request) => (authorizationOf(request) ? request : jsonAnswer(200, {})) });
+    expect((await outcomeOf(open.target(), 'rs-errors.no-credentials')).reason).toMatch(/not protected/);
+  });
+
+  it('E02 fails when an invalid token gets no challenge, warns on 400 instead of 401', async () => {
+    const bare = await withFlaw({
+      response: (answer, request) => {
+        if (!authorizationOf(request)) return answer;
+        const { 'www-authenticate': _dropped, ...headers } = answer.headers;
+        return { ...answer, headers };
+      },
+    });
+    const failed = await outcomeOf(bare.target(), 'rs-errors.invalid-token');
+    expect(failed.outcome).toBe('fail');
+    expect(failed.reason).toMatch(/refused without a WWW-Authenticate Bearer challenge/);
+    const badStatus = await withFlaw({ response: (answer) => (answer.status === 401 ? { ...answer, status: 400 } : answer) });
+    const warned = await outcomeOf(badStatus.target(), 'rs-errors.invalid-token');
+    expect(warned.outcome).toBe('warn');
+    expect(warned.reason).toMatch(/HTTP 400 instead of 401/);
+  });
+
+  it('E03 fails when an empty Bearer value is served, or two methods are accepted by an RS that takes both', async () => {
+    const empty = await withFlaw({
+      request: (request) => (authorizationOf(request) === 'Bearer' ? jsonAnswer(200, { sub: null }) : request),
+    });
+    const failed = await outcomeOf(empty.target(), 'rs-errors.malformed-request');
+    expect(failed.outcome).toBe('fail');
+    expect(failed.reason).toMatch(/empty Bearer value was accepted/);
+    const stripQuery = (request: Parameters<NonNullable<RsFlaw['request']>>[0]) =>
+      authorizationOf(request) ? { ...request, url: request.url.split('?')[0]! } : request;
+    const both = await withFlaw({ config: { allowQueryToken: true }, request: stripQuery });
+    const bothFailed = await outcomeOf(both.target(), 'rs-errors.malformed-request');
+    expect(bothFailed.outcome).toBe('fail');
+    expect(bothFailed.reason).toMatch(/also takes query tokens/);
+    const ignores = await withFlaw({ request: stripQuery });
+    const warned = await outcomeOf(ignores.target(), 'rs-errors.malformed-request');
+    expect(warned.outcome).toBe('warn');
+    expect(warned.reason).toMatch(/ignores query tokens/);
+  });
+
+  it('E04 fails when the scope is not enforced, warns on 401 instead of 403', async () => {
+    const unscoped = await withFlaw({ config: { requiredScope: [] } });
+    const failed = await outcomeOf(unscoped.target(), 'rs-errors.insufficient-scope');
+    expect(failed.outcome).toBe('fail');
+    expect(failed.reason).toMatch(/authorization bypass/);
+    const status = await withFlaw({ response: (answer) => (answer.status === 403 ? { ...answer, status: 401 } : answer) });
+    const warned = await outcomeOf(status.target(), 'rs-errors.insufficient-scope');
+    expect(warned.outcome).toBe('warn');
+    expect(warned.reason).toMatch(/SHOULD be 403/);
+    const noScope = await withFlaw();
+    expect((await outcomeOf(noScope.target({ scope: undefined }), 'rs-errors.insufficient-scope')).outcome).toBe('skip');
+  });
+
+  it('E05 warns when a token in the query string is accepted', async () => {
+    const rs = await withFlaw({ config: { allowQueryToken: true } });
+    const result = await outcomeOf(rs.target(), 'rs-errors.query-token');
+    expect(result.outcome).toBe('warn');
+    expect(result.reason).toMatch(/access_token query parameter was accepted/);
+  });
+
+  it('E06 fails when the scheme is matched case-sensitively', async () => {
+    const rs = await withFlaw({
+      request: (request) => {
+        const authorization = authorizationOf(request);
+        if (!authorization || authorization.startsWith('Bearer ')) return request;
+        return jsonAnswer(401, {}, { 'www-authenticate': 'Bearer realm="flawed"' });
+      },
+    });
+    const result = await outcomeOf(rs.target(), 'rs-errors.scheme-case');
+    expect(result.outcome).toBe('fail');
+    expect(result.reason).toMatch(/"bearer" \(HTTP 401/);
+  });
+
+  it('E07 fails when an error answer echoes the token, and never shows it whole', async () => {
+    const rs = await withFlaw({
+      response: (answer, request) => {
+        if (answer.status < 400) return answer;
+        const token = authorizationOf(request)?.split(' ')[1];
+        return token ? jsonAnswer(answer.status, { error: 'invalid_token', error_description: `bad token ${token}` }) : answer;
+      },
+    });
+    const result = await outcomeOf(rs.target(), 'rs-errors.no-token-echo');
+    expect(result.outcome).toBe('fail');
+    expect(result.reason).toMatch(/echo the token \(a random string no issuer made: in the body/);
+    const evidence = JSON.stringify(result.evidence);
+    expect(evidence).not.toMatch(/eyJ[\w-]+\.eyJ[\w-]+\.[\w-]{20,}/);
+  });
+});

@@ -1,0 +1,258 @@
+/**
+ * Deliberately broken resource servers for the rs-errors, replay and rs-metadata suites: the real
+ * reference RS (trusting the harness test issuer) with one flaw, behind a small proxy that the
+ * flaw may use. A flaw is a flawed setting (query tokens accepted, a huge DPoP iat window), a
+ * changed part of the running server (no DPoP replay cache), a proxy rewrite of what goes in or
+ * comes out (no WWW-Authenticate, the token echoed, a case-sensitive scheme, wrong metadata), or
+ * one DPoP rule switched off in the real verifier (see `dpopFlaws`: the test file mocks
+ * harness/oauth/dpop.ts and authorize.ts through `flawedDpopModule` / `flawedAuthorizeModule`).
+ * The correct reference passes every check; each flaw makes the check that guards it fail.
+ */
+import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
+import { calculateJwkThumbprint, decodeJwt, decodeProtectedHeader, type JWK } from 'jose';
+import type * as DpopModule from '../../harness/oauth/dpop.ts';
+import { OAuthError } from '../../harness/oauth/oauth-error.ts';
+import { type ProfileInput, profileSchema } from '../../harness/profile/schema.ts';
+import type * as AuthorizeModule from '../../harness/reference/resource-server/authorize.ts';
+import type { ResourceServerConfigInput } from '../../harness/reference/resource-server/config.ts';
+import type { ResourceServerContext } from '../../harness/reference/resource-server/context.ts';
+import { ResourceError } from '../../harness/reference/resource-server/resource-error.ts';
+import { type RunningResourceServer, startResourceServer } from '../../harness/reference/resource-server/server.ts';
+import type { Target } from '../../harness/runner/target.ts';
+import { type RunningTestIssuer, startHarnessIssuer } from '../../harness/test-issuer/server.ts';
+
+export const rsAudience = 'api://flawed-rs';
+export const rsScope = 'read';
+
+export interface ProxyRequest {
+  method: string;
+  /** Path and query. */
+  url: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
+
+export interface ProxyAnswer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
+
+/** One DPoP rule the real verifier skips while the flaw is active. */
+export type DpopFlaw =
+  | 'ignore-htm'
+  | 'ignore-htu'
+  | 'ignore-ath'
+  | 'ignore-key-binding'
+  /** Decodes the proof instead of verifying it: no signature, typ, alg or jwk checks. */
+  | 'decode-not-verify'
+  /** A DPoP-bound token sent as Bearer is let through (the binding is checked only for the DPoP scheme). */
+  | 'bearer-downgrade';
+
+export interface RsFlaw {
+  /** Reference RS settings over the correct ones. */
+  config?: Partial<ResourceServerConfigInput>;
+  /** Changes the running server (e.g. its DPoP replay cache). */
+  context?: (ctx: ResourceServerContext) => void;
+  /** Rewrites a request, or answers it in the RS's place. */
+  request?: (request: ProxyRequest) => ProxyRequest | ProxyAnswer;
+  /** Rewrites an answer. */
+  response?: (answer: ProxyAnswer, request: ProxyRequest) => ProxyAnswer;
+  dpop?: DpopFlaw;
+}
+
+/** The DPoP flaws active right now (the mocked modules read it; one flawed RS is exercised at a time). */
+export const dpopFlaws = new Set<DpopFlaw>();
+
+export interface FlawedRs {
+  url: string;
+  protectedUrl: string;
+  rs: RunningResourceServer;
+  target(extra?: Partial<NonNullable<ProfileInput['resourceServer']>>, profile?: Partial<ProfileInput>): Target;
+  close(): Promise<void>;
+}
+
+export async function startRsTestIssuer(): Promise<RunningTestIssuer> {
+  return startHarnessIssuer({ audience: rsAudience, scope: rsScope });
+}
+
+function readBody(message: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    message.on('data', (chunk: Buffer) => chunks.push(chunk));
+    message.on('end', () => resolve(Buffer.concat(chunks)));
+    message.on('error', reject);
+  });
+}
+
+function listen(server: Server): Promise<number> {
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)));
+}
+
+export async function startFlawedRs(testIssuer: RunningTestIssuer, flaw: RsFlaw = {}): Promise<FlawedRs> {
+  let upstreamPort = 0;
+  const proxy = createServer(async (incoming, outgoing) => {
+    const original: ProxyRequest = {
+      method: incoming.method ?? 'GET',
+      url: incoming.url ?? '/',
+      // One value per header, except a repeated one (two DPoP headers stay two).
+      headers: Object.fromEntries(
+        Object.entries(incoming.headersDistinct).map(([name, values]) => [name, values?.length === 1 ? values[0] : values]),
+      ),
+      body: await readBody(incoming),
+    };
+    const changed = flaw.request ? flaw.request(original) : original;
+    const send = (answer: ProxyAnswer) => {
+      const final = flaw.response ? flaw.response(answer, original) : answer;
+      const headers: ProxyAnswer['headers'] = { ...final.headers, 'content-length': String(final.body.length) };
+      delete headers['transfer-encoding'];
+      outgoing.writeHead(final.status, headers as Record<string, string | string[]>).end(final.body);
+    };
+    if ('status' in changed) return send(changed);
+    const upstream = httpRequest(
+      {
+        host: '127.0.0.1',
+        port: upstreamPort,
+        method: changed.method,
+        path: changed.url,
+        headers: {
+          ...changed.headers,
+          host: `127.0.0.1:${upstreamPort}`,
+          'content-length': String(changed.body.length),
+        } as Record<string, string | string[]>,
+      },
+      async (answer) => {
+        const body = await readBody(answer);
+        send({ status: answer.statusCode ?? 502, headers: { ...answer.headers }, body });
+      },
+    );
+    upstream.on('error', () => outgoing.writeHead(502).end());
+    upstream.end(changed.body);
+  });
+  const port = await listen(proxy);
+  const url = `http://127.0.0.1:${port}`;
+  let rs: RunningResourceServer;
+  try {
+    rs = await startResourceServer({
+      issuer: testIssuer.url,
+      jwksUri: testIssuer.jwksUri,
+      audience: rsAudience,
+      requiredScope: [rsScope],
+      publicUrl: url,
+      resourceMetadata: {},
+      revocationEvents: { enabled: false },
+      ...flaw.config,
+    });
+  } catch (error) {
+    proxy.close();
+    throw error;
+  }
+  upstreamPort = rs.port;
+  flaw.context?.(rs.context);
+  dpopFlaws.clear();
+  if (flaw.dpop) dpopFlaws.add(flaw.dpop);
+  return {
+    url,
+    protectedUrl: `${url}/protected`,
+    rs,
+    target(extra = {}, profile = {}) {
+      const parsed = profileSchema.parse({
+        name: 'flawed resource server',
+        resourceServer: { url: `${url}/protected`, audience: rsAudience, scope: rsScope, trusts: 'harness', ...extra },
+        ...profile,
+      });
+      return { name: parsed.name, profile: parsed, baseDir: process.cwd(), testIssuer };
+    },
+    async close() {
+      dpopFlaws.clear();
+      proxy.closeAllConnections();
+      await new Promise((resolve) => proxy.close(resolve));
+      await rs.close();
+    },
+  };
+}
+
+/** The Authorization header of a proxied request. */
+export function authorizationOf(request: ProxyRequest): string | undefined {
+  const value = request.headers.authorization;
+  return Array.isArray(value) ? value[0] : value;
+}
+
+export function jsonAnswer(status: number, body: unknown, headers: Record<string, string> = {}): ProxyAnswer {
+  return { status, headers: { 'content-type': 'application/json', ...headers }, body: Buffer.from(JSON.stringify(body)) };
+}
+
+/** Changes the JSON body of answers to `path`. */
+export function rewriteJson(path: string, change: (body: Record<string, unknown>) => unknown): RsFlaw['response'] {
+  return (answer, request) => {
+    if (request.url.split('?')[0] !== path || answer.status !== 200) return answer;
+    const body = JSON.parse(answer.body.toString('utf8')) as Record<string, unknown>;
+    const changed = change(body);
+    return { ...answer, body: Buffer.from(JSON.stringify(changed ?? body)) };
+  };
+}
+
+const dpopFail = (why: string) => new OAuthError('invalid_token', `DPoP proof ${why}`, 401);
+
+/** harness/oauth/dpop.ts with the active DPoP flaw applied to the real verifier's input. */
+export function flawedDpopModule(original: typeof DpopModule): typeof DpopModule {
+  return {
+    ...original,
+    async verifyDpopProof(check) {
+      const proof = typeof check.proof === 'string' ? check.proof : undefined;
+      const claims = (() => {
+        try {
+          return proof ? (decodeJwt(proof) as Record<string, unknown>) : {};
+        } catch {
+          return {};
+        }
+      })();
+      if (dpopFlaws.has('ignore-htm') && typeof claims.htm === 'string')
+        return original.verifyDpopProof({ ...check, method: claims.htm });
+      if (dpopFlaws.has('ignore-htu') && typeof claims.htu === 'string')
+        return original.verifyDpopProof({ ...check, url: claims.htu });
+      if (dpopFlaws.has('ignore-ath')) {
+        const { accessToken: _ignored, ...rest } = check;
+        return original.verifyDpopProof(rest);
+      }
+      if (dpopFlaws.has('ignore-key-binding')) {
+        const { expectedJkt: _ignored, ...rest } = check;
+        return original.verifyDpopProof(rest);
+      }
+      if (dpopFlaws.has('decode-not-verify') && proof) {
+        // What a verifier that calls decode() instead of verify() still checks: the claims.
+        const header = decodeProtectedHeader(proof);
+        const jwk = header.jwk as JWK | undefined;
+        if (!jwk) throw dpopFail('has no jwk header');
+        if (claims.htm !== check.method) throw dpopFail('htm');
+        if (typeof claims.htu !== 'string' || original.normalizeHtu(claims.htu) !== original.normalizeHtu(check.url))
+          throw dpopFail('htu');
+        if (typeof claims.iat !== 'number' || Math.abs(claims.iat - check.nowSeconds) > check.maxSkewSeconds)
+          throw dpopFail('iat');
+        if (check.accessToken !== undefined && claims.ath !== original.accessTokenHash(check.accessToken)) throw dpopFail('ath');
+        const jkt = await calculateJwkThumbprint(jwk, 'sha256');
+        if (check.expectedJkt !== undefined && jkt !== check.expectedJkt) throw dpopFail('binding');
+        return { jkt, jti: String(claims.jti) };
+      }
+      return original.verifyDpopProof(check);
+    },
+  };
+}
+
+/** The reference RS's authorize() with the bearer-downgrade flaw: a bound token's binding is skipped for the Bearer scheme. */
+export function flawedAuthorizeModule(original: typeof AuthorizeModule): typeof AuthorizeModule {
+  return {
+    ...original,
+    async authorize(ctx, request, credentials) {
+      try {
+        return await original.authorize(ctx, request, credentials);
+      } catch (error) {
+        const downgrade = error instanceof ResourceError && error.reason === 'dpop_downgrade';
+        // The token passed every other check before the binding was looked at, and sits in the verified-token cache.
+        const verified = downgrade && dpopFlaws.has('bearer-downgrade') ? ctx.tokenCache?.get(credentials.token) : undefined;
+        if (verified) return verified;
+        throw error;
+      }
+    },
+  };
+}
