@@ -384,6 +384,8 @@ const keySelection: Group = async ({ forger, keys, attacker, listener, primary, 
   }
 };
 
+// The other-kind cases (id token, logout token, DPoP proof, client assertion) keep the baseline
+// scope: an RS that requires one must refuse them for their kind, not for a missing scope.
 const claimsAndTyping: Group = ({ forger, primary }, add) => {
   const { issuer, audience } = forger.options;
   const now = forger.nowSeconds();
@@ -451,10 +453,7 @@ const claimsAndTyping: Group = ({ forger, primary }, add) => {
     'S20',
     'id-token-shaped',
     'reject',
-    token(
-      { nonce: 'n-0S6_WzA2Mj', azp: forger.options.clientId, auth_time: now - 60, scope: undefined, jti: undefined },
-      { typ: 'JWT' },
-    ),
+    token({ nonce: 'n-0S6_WzA2Mj', azp: forger.options.clientId, auth_time: now - 60, jti: undefined }, { typ: 'JWT' }),
     'an id_token of the trusted issuer (typ JWT, nonce, azp) whose aud is the RS',
   );
 
@@ -466,7 +465,6 @@ const claimsAndTyping: Group = ({ forger, primary }, add) => {
       {
         events: { 'http://schemas.openid.net/event/backchannel-logout': {} },
         sid: 'sid-1',
-        scope: undefined,
         client_id: undefined,
       },
       { typ: 'logout+jwt' },
@@ -477,7 +475,7 @@ const claimsAndTyping: Group = ({ forger, primary }, add) => {
     'S21',
     'dpop-proof-shaped',
     'reject',
-    token({ htm: 'GET', htu: audience, scope: undefined, client_id: undefined }, { typ: 'dpop+jwt', jwk: primary.publicJwk }),
+    token({ htm: 'GET', htu: audience, client_id: undefined }, { typ: 'dpop+jwt', jwk: primary.publicJwk }),
     'a DPoP proof (typ dpop+jwt, htm, htu, jwk header) signed by the trusted key, with iss, aud and exp added',
   );
   add(
@@ -489,7 +487,6 @@ const claimsAndTyping: Group = ({ forger, primary }, add) => {
         iss: forger.options.clientId,
         sub: forger.options.clientId,
         aud: [`${issuer}/token`, audience],
-        scope: undefined,
         client_id: undefined,
       },
       { typ: undefined },

@@ -1,5 +1,7 @@
 // S12: refusing an unknown kid is MUST; refetching the JWKS for every unknown kid lets anyone
-// make the RS hammer its issuer, so "at most once per cool-down" is a SHOULD (t.warn).
+// make the RS hammer its issuer, so "at most once per cool-down" is a SHOULD (t.warn). The burst
+// lasts well under a second: one refetch for it and one periodic refresh landing inside it are
+// fine; three or more fetches for five kids mean (nearly) one per token.
 import { pollUntil } from '../../harness/lib/poll.ts';
 import { check } from '../../harness/runner/check.ts';
 import type { CheckContext } from '../../harness/runner/context.ts';
@@ -40,7 +42,7 @@ export default check({
     t.note(`${fetches} JWKS fetch(es) while ${burst} tokens with unknown kids were sent within ${burstMs} ms`);
     if (problems.length) t.fail(problems.join('; '));
     t.should(
-      fetches <= 1,
+      fetches <= 2,
       `refetched the JWKS ${fetches} times for ${burst} unknown kids sent within ${burstMs} ms: no refetch cool-down, so anyone can make the RS hammer its issuer`,
     );
     t.passReason(`refused ${burst} tokens with unknown kids; ${fetches} JWKS fetch(es) for all of them`);

@@ -1,0 +1,167 @@
+/**
+ * The rs-claims suite against the real reference resource server (passes), against the flawless
+ * test RS of test/support/flawed-rs.ts (passes: the yardstick is sound), and against that RS with
+ * one flaw at a time (the check that guards the flaw fails, or warns for a SHOULD).
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { profileSchema } from '../../harness/profile/schema.ts';
+import { type RunningResourceServer, startResourceServer } from '../../harness/reference/resource-server/server.ts';
+import type { CheckResult } from '../../harness/results/model.ts';
+import type { Target } from '../../harness/runner/target.ts';
+import { type RunningTestIssuer, startHarnessIssuer } from '../../harness/test-issuer/server.ts';
+import { type FlawedRs, type RsFlaw, startFlawedRs } from '../support/flawed-rs.ts';
+import { runSelected } from '../support/run-checks.ts';
+
+const audience = 'api://rs-claims-test';
+let testIssuer: RunningTestIssuer;
+const running: FlawedRs[] = [];
+
+beforeAll(async () => {
+  testIssuer = await startHarnessIssuer({ audience, scope: 'read' });
+});
+afterAll(async () => {
+  await testIssuer.close();
+});
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((rs) => rs.close()));
+});
+
+async function flawed(flaw?: RsFlaw, leewaySeconds?: number): Promise<Target> {
+  const rs = await startFlawedRs({ testIssuer, audience, ...(flaw && { flaw }), ...(leewaySeconds && { leewaySeconds }) });
+  running.push(rs);
+  return rs.target();
+}
+
+const outcomes = (results: Map<string, CheckResult>) =>
+  [...results.values()].map((result) => ({ id: result.catalog, outcome: result.outcome, reason: result.reason }));
+
+function expectAllPass(results: Map<string, CheckResult>) {
+  expect(results.size).toBe(29);
+  for (const result of outcomes(results)) expect(result).toMatchObject({ outcome: 'pass' });
+}
+
+describe('rs-claims suite', () => {
+  it('passes against the reference resource server', async () => {
+    let rs: RunningResourceServer | undefined;
+    try {
+      rs = await startResourceServer({
+        issuer: testIssuer.url,
+        jwksUri: testIssuer.jwksUri,
+        audience,
+        requiredScope: ['read'],
+        jwks: { cooldown: '1s', refreshInterval: '2s' },
+        revocationEvents: { enabled: false },
+      });
+      const profile = profileSchema.parse({
+        name: 'reference resource server',
+        resourceServer: { url: rs.protectedUrl, audience, scope: 'read', trusts: 'harness', jwksCacheWindow: '5s' },
+      });
+      const results = await runSelected(
+        { name: profile.name, profile, baseDir: process.cwd(), testIssuer },
+        { suites: ['rs-claims'] },
+      );
+      expectAllPass(results);
+      expect(results.get('rs-claims.valid-token')!.reason).toMatch(/accepted valid at\+jwt tokens signed RS256, ES256/);
+      expect(results.get('rs-claims.leeway')!.reason).toMatch(/up to (29|30) s past exp and (29|30|31) s before nbf/);
+      expect(results.get('rs-claims.removed-key')!.reason).toMatch(/observed cache window.*within the declared 5\.0 s/);
+    } finally {
+      await rs?.close();
+    }
+  });
+
+  it('passes against the flawless test resource server (the yardstick of the flaw tests)', async () => {
+    expectAllPass(await runSelected(await flawed(), { suites: ['rs-claims'] }));
+  });
+
+  it('S01 fails with the finding for an RS that refuses at+jwt and accepts JWT; the rest runs typed JWT', async () => {
+    const results = await runSelected(await flawed('jwt-typ-only'), { suites: ['rs-claims'] });
+    const notPassing = outcomes(results).filter((result) => result.outcome !== 'pass');
+    expect(notPassing.map((result) => [result.id, result.outcome])).toEqual([
+      ['S01', 'fail'],
+      ['S20', 'fail'],
+    ]);
+    expect(results.get('rs-claims.valid-token')!.reason).toMatch(
+      /refused valid tokens typed at\+jwt .* but accepted the same tokens typed JWT .*the reverse of RFC 9068 §4/,
+    );
+  });
+
+  it('an RS that accepts any typ fails S20 and nothing else', async () => {
+    const results = await runSelected(await flawed('ignores-typ'), { suites: ['rs-claims'] });
+    const failing = outcomes(results).filter((result) => result.outcome === 'fail' || result.outcome === 'error');
+    expect(failing.map((result) => result.id)).toEqual(['S20']);
+    expect(results.get('rs-claims.explicit-typing')!.reason).toMatch(/typ-jwt .*accepted it/);
+    // The other kinds are accepted because of the one rule: graded SHOULD, not failed again.
+    expect(results.get('rs-claims.other-jwt-kinds')!.outcome).toBe('warn');
+  });
+
+  it('every RS check is error naming S01 when no valid token is accepted', async () => {
+    const results = await runSelected(await flawed('refuses-everything'), { checks: ['S01', 'S02', 'S29'] });
+    expect(results.get('rs-claims.valid-token')).toMatchObject({
+      outcome: 'fail',
+      reason: expect.stringMatching(/refused a valid token/),
+    });
+    for (const id of ['rs-claims.alg-none', 'rs-claims.leeway'])
+      expect(results.get(id)).toMatchObject({
+        outcome: 'error',
+        reason: expect.stringMatching(/^the positive control S01 \(rs-claims\.valid-token\) failed: /),
+      });
+  });
+
+  const cases: [RsFlaw, string, 'fail' | 'warn', RegExp][] = [
+    ['alg-none', 'S02', 'fail', /alg-none .*accepted it \(HTTP 200\)/],
+    ['echoes-token', 'S02', 'fail', /echoed the token/],
+    ['no-signature-check', 'S03', 'fail', /signature-altered .*accepted it/],
+    ['hs-key-confusion', 'S04', 'fail', /hs256-public-key-pem .*accepted it/],
+    ['hs-shared-secret', 'S05', 'fail', /hs256-weak-secret .*accepted it/],
+    ['psychic-ecdsa', 'S06', 'fail', /es256-zero-signature .*accepted it/],
+    ['any-alg', 'S07', 'fail', /alg-not-allowed-ps256 .*accepted it/],
+    ['embedded-jwk', 'S08', 'fail', /jwk-header-attacker .*accepted it/],
+    ['fetches-jku', 'S09', 'fail', /jku-listener .*fetched \/jku\/attacker\.json from the harness listener/],
+    ['trusts-x5c', 'S10', 'fail', /x5c-self-signed .*accepted it/],
+    ['kid-file', 'S11', 'fail', /kid-path-traversal: accepted it/],
+    ['refetch-every-request', 'S12', 'warn', /refetched the JWKS [3-9] times for 5 unknown kids/],
+    ['ignores-key-use', 'S13', 'fail', /kid-enc-key-enc-\w+ .*accepted it/],
+    [
+      'keeps-removed-keys',
+      'S14',
+      'fail',
+      /still accepted .* after it left the JWKS; the profile declares a cache window of 3\.0 s/,
+    ],
+    ['never-refreshes', 'S15', 'fail', /still refused after .*does not refetch/],
+    ['ignores-exp', 'S16', 'fail', /exp-past .*accepted it/],
+    ['ignores-nbf', 'S17', 'fail', /nbf-future .*accepted it/],
+    ['ignores-aud', 'S18', 'fail', /aud-wrong .*accepted it/],
+    ['ignores-iss', 'S19', 'fail', /iss-foreign .*accepted it/],
+    ['typ-suffix-only', 'S21', 'fail', /logout-token .*accepted it/],
+    ['ignores-crit', 'S22', 'fail', /crit-unknown .*accepted it/],
+    ['first-duplicate-wins', 'S23', 'fail', /duplicate-header-alg .*accepted it/],
+    ['crashes-on-odd-claims', 'S24', 'fail', /type-scope-null .*HTTP 500/],
+    ['crashes-on-malformed', 'S25', 'fail', /segments-two .*HTTP 500/],
+    ['lenient-base64', 'S26', 'warn', /padding-header .*accepted it/],
+    ['crashes-on-huge-token', 'S27', 'fail', /size-1mib: HTTP 500/],
+    ['crashes-on-malformed', 'S28', 'fail', /jwe-to-signing-key .*HTTP 500/],
+  ];
+  for (const [flaw, code, outcome, reason] of cases) {
+    it(`${code} ${outcome}s against an RS with the flaw ${flaw}`, async () => {
+      const results = await runSelected(await flawed(flaw), { checks: [code] });
+      const result = [...results.values()].find((candidate) => candidate.catalog === code)!;
+      expect({ outcome: result.outcome, reason: result.reason }).toMatchObject({
+        outcome,
+        reason: expect.stringMatching(reason),
+      });
+    });
+  }
+
+  it('S29 fails above 300 s and warns above 60 s of leeway', async () => {
+    const wide = await runSelected(await flawed(undefined, 600), { checks: ['S29'] });
+    expect(wide.get('rs-claims.leeway')).toMatchObject({
+      outcome: 'fail',
+      reason: expect.stringMatching(/up to 599 s past exp.*above 300 s/),
+    });
+    const loose = await runSelected(await flawed(undefined, 120), { checks: ['S29'] });
+    expect(loose.get('rs-claims.leeway')).toMatchObject({
+      outcome: 'warn',
+      reason: expect.stringMatching(/up to 119 s past exp.*above 60 s/),
+    });
+  });
+});
