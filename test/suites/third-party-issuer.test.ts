@@ -1,0 +1,89 @@
+/**
+ * The issuer suites against a real issuer nobody on this project wrote: panva's oidc-provider
+ * (OpenID Certified), configured correctly (test/support/third-party-issuer.ts). A correct
+ * third-party server must get no MUST failure and no error; the findings it does get (warn,
+ * skip) are listed here and explained, clause by clause, in suites/README.md.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CheckResult } from '../../harness/results/model.ts';
+import { runSelected } from '../support/run-checks.ts';
+import { startThirdPartyIssuer, type ThirdPartyIssuer } from '../support/third-party-issuer.ts';
+
+const ownSuites = ['revocation', 'introspection', 'token-exchange'];
+const otherSuites = ['discovery', 'jwks', 'token-endpoint'];
+
+let issuer: ThirdPartyIssuer;
+let results: Map<string, CheckResult>;
+
+beforeAll(async () => {
+  issuer = await startThirdPartyIssuer();
+  results = await runSelected(issuer.target(), { suites: [...otherSuites, ...ownSuites] });
+}, 120_000);
+afterAll(() => issuer?.close());
+
+const outcome = (id: string) => {
+  const result = results.get(id);
+  if (!result) throw new Error(`${id} did not run`);
+  return { outcome: result.outcome, reason: result.reason };
+};
+
+describe('third-party issuer (oidc-provider)', () => {
+  it('gets no MUST failure and no error from any suite run against it', () => {
+    const broken = [...results.values()]
+      .filter((result) => result.outcome === 'fail' || result.outcome === 'error')
+      .map((result) => `${result.id}: ${result.outcome} — ${result.reason}`);
+    expect(broken).toEqual([]);
+    for (const suite of [...otherSuites, ...ownSuites])
+      expect(
+        [...results.values()].some((result) => result.suite === suite),
+        suite,
+      ).toBe(true);
+  });
+
+  it('passes revocation V01–V07, its refresh tokens coming from a real Chromium login', () => {
+    for (const id of [
+      'revocation.refresh-token',
+      'revocation.refresh-kills-access',
+      'revocation.access-token',
+      'revocation.wrong-hint',
+      'revocation.client-auth',
+      'revocation.cross-client',
+    ])
+      expect(outcome(id), id).toMatchObject({ outcome: 'pass' });
+    // RFC 7009 §2.2.1: it cannot revoke structured (JWT) tokens and says so.
+    expect(outcome('revocation.unknown-token')).toMatchObject({
+      outcome: 'pass',
+      reason: expect.stringMatching(/JWT-shaped token was answered unsupported_token_type/),
+    });
+    // RFC 6749 §5.2: no Authorization header → 400 is allowed; oidc-provider says invalid_request.
+    expect(outcome('revocation.client-auth').reason).toMatch(/no client authentication → HTTP 400 invalid_request/);
+    // RFC 7009 §2.1: the other client is told (400), and the token stays active.
+    expect(outcome('revocation.cross-client').reason).toMatch(/answered HTTP 400 invalid_request/);
+    expect(results.get('revocation.refresh-token')!.evidence.notes.join(' ')).toMatch(/user login in Chromium/);
+  });
+
+  it('passes introspection I01–I06 as its resource-server client, for tokens of the introspected resource', () => {
+    for (const id of [
+      'introspection.active-token',
+      'introspection.member-types',
+      'introspection.inactive-tokens',
+      'introspection.caller-auth',
+      'introspection.agrees-with-revocation',
+      'introspection.dpop-binding',
+    ])
+      expect(outcome(id), id).toMatchObject({ outcome: 'pass' });
+  });
+
+  it('skips token exchange with the reason: oidc-provider offers no RFC 8693 grant', () => {
+    for (const result of [...results.values()].filter((check) => check.suite === 'token-exchange'))
+      expect(result.outcome, result.id).toBe('skip');
+    expect(outcome('token-exchange.valid-exchange').reason).toMatch(
+      /grant_types_supported does not list urn:ietf:params:oauth:grant-type:token-exchange/,
+    );
+  });
+
+  it('reports loopback http and the implicit grant as SHOULD findings of discovery, nothing worse', () => {
+    expect(outcome('discovery.issuer-form')).toMatchObject({ outcome: 'warn', reason: expect.stringMatching(/loopback only/) });
+    expect(outcome('discovery.no-legacy-grants')).toMatchObject({ outcome: 'warn', reason: expect.stringMatching(/implicit/) });
+  });
+});
