@@ -148,7 +148,7 @@ export const profileSchema = z.strictObject({
             .min(1)
             .optional()
             .describe(
-              'audience of the tokens the introspecting client may see (requested as RFC 8707 resource unless the client tokenParams name it); default: resourceServer.audience',
+              'audience of the tokens the introspecting client may see (requested as RFC 8707 resource unless the client tokenParams name it); default: the audience of a resource server that trusts this issuer (resourceServer when trusts: issuer, else propagation.audience)',
             ),
           networkProtected: z
             .boolean()
