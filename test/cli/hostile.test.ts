@@ -10,6 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { wellKnown } from '../../harness/oauth/well-known.ts';
 import { repoRoot } from '../../harness/tools/paths.ts';
 import { type HostileServer, type Hostility, startHostileServer } from '../support/hostile-server.ts';
 
@@ -18,8 +19,6 @@ const work = mkdtempSync(join(tmpdir(), 'tokenproof-hostile-'));
 const boundMs = 60_000;
 const memoryLimitKb = 300 * 1024;
 const gnuTime = '/usr/bin/time';
-const openid = '/.well-known/openid-configuration';
-const oauth = '/.well-known/oauth-authorization-server';
 
 interface ConformRun {
   code: number | null;
@@ -118,8 +117,8 @@ async function againstHostile(
   expect(run.peakRssKb, 'peak resident memory (KiB)').toBeGreaterThan(0);
   expect(run.peakRssKb, 'peak resident memory (KiB)').toBeLessThan(memoryLimitKb);
   // Asked once per run by the first check that needed it; every other check was told, not re-asked.
-  expect(server.requests(openid)).toBe(1);
-  expect(server.requests(oauth)).toBe(1);
+  expect(server.requests(wellKnown.openid)).toBe(1);
+  expect(server.requests(wellKnown.oauth)).toBe(1);
   return { server, report, run };
 }
 

@@ -4,6 +4,7 @@
  * empty case of every check: a document that gives a check nothing to examine never passes it.
  */
 import { afterAll, describe, expect, it } from 'vitest';
+import { wellKnown } from '../../harness/oauth/well-known.ts';
 import { profileSchema } from '../../harness/profile/schema.ts';
 import type { Target } from '../../harness/runner/target.ts';
 import { type Flaw, flawedIssuerPerTest } from '../support/flawed-issuer.ts';
@@ -11,9 +12,10 @@ import { type HostileServer, startHostileServer } from '../support/hostile-serve
 import { outcomeOf, runSelected } from '../support/run-checks.ts';
 
 const { withFlaw } = flawedIssuerPerTest();
+const isMetadataPath = (path: string) => path === wellKnown.openid || path === wellKnown.oauth;
 
 const metadata = (change: (body: Record<string, unknown>) => void): Flaw => ({
-  path: (path) => path.startsWith('/.well-known/'),
+  path: isMetadataPath,
   json: (body) => {
     change(body);
     return body;
@@ -58,7 +60,7 @@ describe('discovery suite', () => {
   });
 
   it('D01 fails when neither well-known URL serves JSON', async () => {
-    const issuer = await withFlaw({ path: (path) => path.startsWith('/.well-known/'), status: 404 });
+    const issuer = await withFlaw({ path: isMetadataPath, status: 404 });
     const result = await outcomeOf(issuer.target(), 'discovery.well-known');
     expect(result.outcome).toBe('fail');
     expect(result.reason).toMatch(/neither well-known URL/);
@@ -76,18 +78,18 @@ describe('discovery suite', () => {
       expect({ id, outcome: result.outcome }).toEqual({ id, outcome: 'error' });
       expect(result.reason).toMatch(/no usable discovery document/);
     }
-    expect(server.requests('/.well-known/openid-configuration')).toBe(1);
+    expect(server.requests(wellKnown.openid)).toBe(1);
   });
 
   it('D01 fails on a JSON document that is not an object', async () => {
-    const issuer = await withFlaw({ path: (path) => path.startsWith('/.well-known/'), json: () => ['issuer'] });
+    const issuer = await withFlaw({ path: isMetadataPath, json: () => ['issuer'] });
     const result = await outcomeOf(issuer.target(), 'discovery.well-known');
     expect(result.outcome).toBe('fail');
     expect(result.reason).toMatch(/the JSON is an array, not an object/);
   });
 
   it('D01 passes when only the RFC 8414 URL serves the document', async () => {
-    const issuer = await withFlaw({ path: '/.well-known/openid-configuration', status: 404 });
+    const issuer = await withFlaw({ path: wellKnown.openid, status: 404 });
     const result = await outcomeOf(issuer.target(), 'discovery.well-known');
     expect(result.outcome).toBe('pass');
     expect(result.reason).toMatch(/oauth-authorization-server/);
@@ -134,14 +136,14 @@ describe('discovery suite', () => {
 
   it('D04 holds an RFC 8414 document to RFC 8414: jwks_uri is optional there, response_types_supported is not', async () => {
     const noJwks = await withFlaw(
-      { path: '/.well-known/openid-configuration', status: 404 },
+      { path: wellKnown.openid, status: 404 },
       metadata((body) => delete body.jwks_uri),
     );
     const passed = await outcomeOf(noJwks.target(), 'discovery.required-members');
     expect(passed.outcome).toBe('pass');
     expect(passed.reason).toMatch(/RFC 8414 §2/);
     const noResponseTypes = await withFlaw(
-      { path: '/.well-known/openid-configuration', status: 404 },
+      { path: wellKnown.openid, status: 404 },
       metadata((body) => delete body.response_types_supported),
     );
     const failed = await outcomeOf(noResponseTypes.target(), 'discovery.required-members');
@@ -151,7 +153,7 @@ describe('discovery suite', () => {
 
   it('D04 does not ask a client-credentials-only RFC 8414 server for an authorization endpoint', async () => {
     const issuer = await withFlaw(
-      { path: '/.well-known/openid-configuration', status: 404 },
+      { path: wellKnown.openid, status: 404 },
       metadata((body) => {
         body.grant_types_supported = ['client_credentials'];
         delete body.authorization_endpoint;
