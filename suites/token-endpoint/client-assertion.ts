@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { type ClientAuth, clientAssertion, type HttpAnswer, type TokenAnswer } from '../../harness/oauth/client.ts';
+import { SignJWT } from 'jose';
+import type { ClientAuth, HttpAnswer, TokenAnswer } from '../../harness/oauth/client.ts';
 import { check } from '../../harness/runner/check.ts';
 import type { CheckContext } from '../../harness/runner/context.ts';
 import { said } from './answers.ts';
@@ -7,19 +8,30 @@ import { said } from './answers.ts';
 type JwtClient = Extract<ClientAuth, { method: 'private_key_jwt' }>;
 const assertionType = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
-/** An unsigned assertion (alg none) with the right claims: only the signature is missing. */
-function unsigned(client: JwtClient): string {
+/** RFC 7523 §3 claims for the client, with `change` applied (a wrong aud, an expiry in the past). */
+function claimsFor(client: JwtClient, change: Record<string, unknown> = {}): Record<string, unknown> {
   const now = Math.floor(Date.now() / 1000);
-  const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
-  const claims = {
+  return {
     iss: client.clientId,
     sub: client.clientId,
     aud: client.audience,
     jti: randomBytes(16).toString('base64url'),
     iat: now,
     exp: now + 60,
+    ...change,
   };
-  return `${encode({ alg: 'none' })}.${encode(claims)}.`;
+}
+
+function signed(client: JwtClient, change: Record<string, unknown> = {}): Promise<string> {
+  return new SignJWT(claimsFor(client, change))
+    .setProtectedHeader({ alg: client.alg, ...(client.kid && { kid: client.kid }) })
+    .sign(client.privateKey);
+}
+
+/** An unsigned assertion (alg none) with the right claims: only the signature is missing. */
+function unsigned(client: JwtClient): string {
+  const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  return `${encode({ alg: 'none' })}.${encode(claimsFor(client))}.`;
 }
 
 export default check({
@@ -44,13 +56,13 @@ export default check({
         },
         { method: 'none', clientId: client.clientId },
       );
-    const valid = await clientAssertion(client);
+    const valid = await signed(client);
     const control = await present(valid);
     if (control.status !== 200) t.error(`a valid client assertion was refused (${said(control)}): nothing to compare with`);
     const now = Math.floor(Date.now() / 1000);
     const cases: [string, string][] = [
-      ['a wrong aud', await clientAssertion(client, { aud: 'https://tokenproof.invalid/not-this-server' })],
-      ['an expired assertion', await clientAssertion(client, { iat: now - 600, exp: now - 300 })],
+      ['a wrong aud', await signed(client, { aud: 'https://tokenproof.invalid/not-this-server' })],
+      ['an expired assertion', await signed(client, { iat: now - 600, exp: now - 300 })],
       ['an unsigned assertion (alg none)', unsigned(client)],
     ];
     const seen: string[] = [];

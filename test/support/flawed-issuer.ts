@@ -152,8 +152,9 @@ export async function startFlawedIssuer(
           const changed = flaw.answer({ status, headers, json }, original);
           if (changed) {
             status = changed.status;
+            const replaced = { ...changed.headers };
             for (const name of Object.keys(headers)) delete headers[name];
-            Object.assign(headers, changed.headers);
+            Object.assign(headers, replaced);
             if (changed.json !== undefined) payload = Buffer.from(JSON.stringify(changed.json));
             headers['content-length'] = String(payload.length);
           }
