@@ -4,6 +4,7 @@ import discovery from './discovery/index.ts';
 import introspection from './introspection/index.ts';
 import jwks from './jwks/index.ts';
 import refresh from './refresh/index.ts';
+import replay from './replay/index.ts';
 import revocation from './revocation/index.ts';
 import rsClaims from './rs-claims/index.ts';
 import rsErrors from './rs-errors/index.ts';
@@ -20,4 +21,5 @@ export const allSuites: Suite[] = [
   tokenExchange,
   rsClaims,
   rsErrors,
+  replay,
 ];

@@ -9,17 +9,13 @@
  * The correct reference passes every check; each flaw makes the check that guards it fail.
  */
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
-import { calculateJwkThumbprint, decodeJwt, decodeProtectedHeader, type JWK } from 'jose';
-import type * as DpopModule from '../../harness/oauth/dpop.ts';
-import { OAuthError } from '../../harness/oauth/oauth-error.ts';
 import { type ProfileInput, profileSchema } from '../../harness/profile/schema.ts';
-import type * as AuthorizeModule from '../../harness/reference/resource-server/authorize.ts';
 import type { ResourceServerConfigInput } from '../../harness/reference/resource-server/config.ts';
 import type { ResourceServerContext } from '../../harness/reference/resource-server/context.ts';
-import { ResourceError } from '../../harness/reference/resource-server/resource-error.ts';
 import { type RunningResourceServer, startResourceServer } from '../../harness/reference/resource-server/server.ts';
 import type { Target } from '../../harness/runner/target.ts';
 import { type RunningTestIssuer, startHarnessIssuer } from '../../harness/test-issuer/server.ts';
+import { type DpopFlaw, dpopFlaws } from './flawed-rs-dpop.ts';
 
 export const rsAudience = 'api://flawed-rs';
 export const rsScope = 'read';
@@ -38,17 +34,6 @@ export interface ProxyAnswer {
   body: Buffer;
 }
 
-/** One DPoP rule the real verifier skips while the flaw is active. */
-export type DpopFlaw =
-  | 'ignore-htm'
-  | 'ignore-htu'
-  | 'ignore-ath'
-  | 'ignore-key-binding'
-  /** Decodes the proof instead of verifying it: no signature, typ, alg or jwk checks. */
-  | 'decode-not-verify'
-  /** A DPoP-bound token sent as Bearer is let through (the binding is checked only for the DPoP scheme). */
-  | 'bearer-downgrade';
-
 export interface RsFlaw {
   /** Reference RS settings over the correct ones. */
   config?: Partial<ResourceServerConfigInput>;
@@ -60,9 +45,6 @@ export interface RsFlaw {
   response?: (answer: ProxyAnswer, request: ProxyRequest) => ProxyAnswer;
   dpop?: DpopFlaw;
 }
-
-/** The DPoP flaws active right now (the mocked modules read it; one flawed RS is exercised at a time). */
-export const dpopFlaws = new Set<DpopFlaw>();
 
 export interface FlawedRs {
   url: string;
@@ -189,70 +171,5 @@ export function rewriteJson(path: string, change: (body: Record<string, unknown>
     const body = JSON.parse(answer.body.toString('utf8')) as Record<string, unknown>;
     const changed = change(body);
     return { ...answer, body: Buffer.from(JSON.stringify(changed ?? body)) };
-  };
-}
-
-const dpopFail = (why: string) => new OAuthError('invalid_token', `DPoP proof ${why}`, 401);
-
-/** harness/oauth/dpop.ts with the active DPoP flaw applied to the real verifier's input. */
-export function flawedDpopModule(original: typeof DpopModule): typeof DpopModule {
-  return {
-    ...original,
-    async verifyDpopProof(check) {
-      const proof = typeof check.proof === 'string' ? check.proof : undefined;
-      const claims = (() => {
-        try {
-          return proof ? (decodeJwt(proof) as Record<string, unknown>) : {};
-        } catch {
-          return {};
-        }
-      })();
-      if (dpopFlaws.has('ignore-htm') && typeof claims.htm === 'string')
-        return original.verifyDpopProof({ ...check, method: claims.htm });
-      if (dpopFlaws.has('ignore-htu') && typeof claims.htu === 'string')
-        return original.verifyDpopProof({ ...check, url: claims.htu });
-      if (dpopFlaws.has('ignore-ath')) {
-        const { accessToken: _ignored, ...rest } = check;
-        return original.verifyDpopProof(rest);
-      }
-      if (dpopFlaws.has('ignore-key-binding')) {
-        const { expectedJkt: _ignored, ...rest } = check;
-        return original.verifyDpopProof(rest);
-      }
-      if (dpopFlaws.has('decode-not-verify') && proof) {
-        // What a verifier that calls decode() instead of verify() still checks: the claims.
-        const header = decodeProtectedHeader(proof);
-        const jwk = header.jwk as JWK | undefined;
-        if (!jwk) throw dpopFail('has no jwk header');
-        if (claims.htm !== check.method) throw dpopFail('htm');
-        if (typeof claims.htu !== 'string' || original.normalizeHtu(claims.htu) !== original.normalizeHtu(check.url))
-          throw dpopFail('htu');
-        if (typeof claims.iat !== 'number' || Math.abs(claims.iat - check.nowSeconds) > check.maxSkewSeconds)
-          throw dpopFail('iat');
-        if (check.accessToken !== undefined && claims.ath !== original.accessTokenHash(check.accessToken)) throw dpopFail('ath');
-        const jkt = await calculateJwkThumbprint(jwk, 'sha256');
-        if (check.expectedJkt !== undefined && jkt !== check.expectedJkt) throw dpopFail('binding');
-        return { jkt, jti: String(claims.jti) };
-      }
-      return original.verifyDpopProof(check);
-    },
-  };
-}
-
-/** The reference RS's authorize() with the bearer-downgrade flaw: a bound token's binding is skipped for the Bearer scheme. */
-export function flawedAuthorizeModule(original: typeof AuthorizeModule): typeof AuthorizeModule {
-  return {
-    ...original,
-    async authorize(ctx, request, credentials) {
-      try {
-        return await original.authorize(ctx, request, credentials);
-      } catch (error) {
-        const downgrade = error instanceof ResourceError && error.reason === 'dpop_downgrade';
-        // The token passed every other check before the binding was looked at, and sits in the verified-token cache.
-        const verified = downgrade && dpopFlaws.has('bearer-downgrade') ? ctx.tokenCache?.get(credentials.token) : undefined;
-        if (verified) return verified;
-        throw error;
-      }
-    },
   };
 }
