@@ -11,6 +11,7 @@ import type { Target } from '../../harness/runner/target.ts';
 import { type RunningTestIssuer, startHarnessIssuer } from '../../harness/test-issuer/server.ts';
 import { type FlawedRs, type RsFlaw, startFlawedRs } from '../support/flawed-rs.ts';
 import { runSelected } from '../support/run-checks.ts';
+import { startVulnerableRs } from '../support/vulnerable-rs.ts';
 
 const audience = 'api://rs-claims-test';
 let testIssuer: RunningTestIssuer;
@@ -163,5 +164,34 @@ describe('rs-claims suite', () => {
       outcome: 'warn',
       reason: expect.stringMatching(/up to 119 s past exp.*above 60 s/),
     });
+  });
+
+  it('catches jsonwebtoken 8.5.1 verifying without an algorithms list (alg none, CVE-2022-23540)', async () => {
+    const rs = await startVulnerableRs({ testIssuer, audience });
+    try {
+      // All but S14: this RS refreshes its keys only on an unknown kid, so S14 would poll its full 30 s.
+      const codes = Array.from({ length: 29 }, (_, index) => `S${String(index + 1).padStart(2, '0')}`).filter(
+        (code) => code !== 'S14',
+      );
+      const results = await runSelected(rs.target(), { checks: codes });
+      expect(results.get('rs-claims.valid-token')!.outcome).toBe('pass');
+      expect(results.get('rs-claims.alg-none')).toMatchObject({
+        outcome: 'fail',
+        reason: expect.stringMatching(/alg-none \(alg "none" with an empty signature\): accepted it \(HTTP 200\)/),
+      });
+      // jsonwebtoken accepts any typ: the other finding the suite makes about it.
+      expect(results.get('rs-claims.explicit-typing')!.outcome).toBe('fail');
+      const errors = [...results.values()].filter((result) => result.outcome === 'error');
+      expect(errors.map((result) => `${result.catalog}: ${result.reason}`)).toEqual([]);
+      // What else the suite finds about it, each a true finding about jsonwebtoken 8.5.1: no
+      // allow-list beyond the key type, exp optional, crit ignored, any typ, no refetch cool-down.
+      expect(
+        outcomes(results)
+          .filter((result) => result.outcome !== 'pass')
+          .map((result) => `${result.id} ${result.outcome}`),
+      ).toEqual(['S02 fail', 'S07 fail', 'S12 warn', 'S16 fail', 'S20 fail', 'S21 warn', 'S22 fail', 'S24 warn']);
+    } finally {
+      await rs.close();
+    }
   });
 });
