@@ -242,6 +242,25 @@ describe('discovery suite', () => {
     expect(result.reason).toMatch(/"password"/);
   });
 
+  it('D07 notes, without a finding, an implicit grant whose response types issue no access token (OIDC id_token flows)', async () => {
+    const idTokenOnly = await withFlaw(
+      metadata((body) => {
+        body.grant_types_supported = ['implicit', 'authorization_code'];
+        body.response_types_supported = ['code', 'id_token', 'code id_token'];
+      }),
+    );
+    const result = await outcomeOf(idTokenOnly.target(), 'discovery.no-legacy-grants');
+    expect(result.outcome).toBe('pass');
+    expect(result.reason).toMatch(/lists implicit, but no response type puts an access token/);
+    const bareGrant = await withFlaw(
+      metadata((body) => {
+        delete body.response_types_supported;
+        body.grant_types_supported = ['implicit'];
+      }),
+    );
+    expect((await outcomeOf(bareGrant.target(), 'discovery.no-legacy-grants')).outcome).toBe('warn');
+  });
+
   it('D07 warns on a token response type, and is skipped when neither list is advertised', async () => {
     const implicit = await withFlaw(metadata((body) => (body.response_types_supported = ['code', 'id_token token'])));
     expect((await outcomeOf(implicit.target(), 'discovery.no-legacy-grants')).reason).toMatch(/"id_token token"/);
