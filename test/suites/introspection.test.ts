@@ -46,6 +46,21 @@ describe('introspection suite', () => {
     expect(inactive.reason).toMatch(/RFC 7662 §2.2 and §4 allow that/);
   });
 
+  it('I01 reports a vendor audience parameter (tokenParams) as non-standard, and sends it', async () => {
+    const base = issuer.target().profile.issuer!;
+    const vendor = issuer.target({
+      issuer: {
+        ...base,
+        clients: { ...base.clients!, primary: { ...base.clients!.primary, tokenParams: { audience: 'api://orders' } } },
+      },
+    });
+    const result = await outcomeOf(vendor, 'introspection.active-token');
+    expect(result.outcome).toBe('warn');
+    expect(result.reason).toMatch(/vendor token parameters \(tokenParams\) instead of RFC 8707 resource/);
+    const sent = result.evidence.exchanges.find((exchange) => exchange.request.url.endsWith('/token'));
+    expect(JSON.stringify(sent?.request)).toMatch(/audience=api%3A%2F%2Forders|audience=api:\/\/orders/);
+  });
+
   it('I01 fails on a server error', async () => {
     flaw({ path: '/introspect', status: 500 });
     const result = await outcomeOf(issuer.target(), 'introspection.active-token');

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckResult } from '../../harness/results/model.ts';
 import { runSelected } from '../support/run-checks.ts';
-import { startThirdPartyIssuer, type ThirdPartyIssuer } from '../support/third-party-issuer.ts';
+import { introspectedResource, startThirdPartyIssuer, type ThirdPartyIssuer } from '../support/third-party-issuer.ts';
 
 const ownSuites = ['revocation', 'introspection', 'token-exchange'];
 const otherSuites = ['discovery', 'jwks', 'token-endpoint'];
@@ -72,6 +72,25 @@ describe('third-party issuer (oidc-provider)', () => {
       'introspection.dpop-binding',
     ])
       expect(outcome(id), id).toMatchObject({ outcome: 'pass' });
+  });
+
+  it('reports, not fails, active:false to a caller its policy does not let see the token (RFC 7662 §2.2, §4)', async () => {
+    // The secondary client introspects the primary client's tokens: oidc-provider's policy
+    // (resource server or the token's own client) answers active:false, as the RFC allows.
+    const secondary = issuer.target().profile.issuer!.clients!.secondary!;
+    const outsider = issuer.target({
+      issuer: { ...issuer.target().profile.issuer!, introspection: { audience: introspectedResource, client: secondary } },
+    });
+    const checks = await runSelected(outsider, { suites: ['introspection'] });
+    expect(checks.get('introspection.active-token')).toMatchObject({
+      outcome: 'warn',
+      reason: expect.stringMatching(/RFC 7662 §2.2 and §4 allow that/),
+    });
+    // What depends on seeing a live token active is not judged from active:false answers.
+    for (const id of ['introspection.member-types', 'introspection.inactive-tokens', 'introspection.agrees-with-revocation'])
+      expect(checks.get(id)?.outcome, id).toBe('skip');
+    for (const result of checks.values())
+      expect(['pass', 'warn', 'skip'], `${result.id}: ${result.reason}`).toContain(result.outcome);
   });
 
   it('skips token exchange with the reason: oidc-provider offers no RFC 8693 grant', () => {
