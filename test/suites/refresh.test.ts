@@ -1,0 +1,164 @@
+/**
+ * The refresh suite against the real reference issuer, in its rfc9700 and fapi2 modes (passes),
+ * and with one deliberate flaw at a time: the check guarding it fails (MUST) or warns (SHOULD).
+ * One issuer per mode serves the whole file; each test switches its flaw in.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Capability } from '../../harness/profile/schema.ts';
+import type { Target } from '../../harness/runner/target.ts';
+import { type FlawedIssuer, startFlawedIssuer } from '../support/flawed-issuer.ts';
+import { outcomeOf, runSelected } from '../support/run-checks.ts';
+import {
+  dpopBindingIgnored,
+  refreshNotBoundToClient,
+  refreshScopeEscalation,
+  refreshStoreLosesUpdates,
+  refreshWithoutAuthAccepted,
+  reuseNotDetected,
+  reuseRefusedWithoutRevoking,
+  tokenAnswer,
+} from '../support/token-flaws.ts';
+
+let issuer: FlawedIssuer;
+let fapi: FlawedIssuer;
+
+beforeAll(async () => {
+  [issuer, fapi] = await Promise.all([
+    startFlawedIssuer(),
+    startFlawedIssuer([], { refresh: { mode: 'fapi2', graceWindow: '5s' } }),
+  ]);
+});
+afterAll(() => Promise.all([issuer?.close(), fapi?.close()]));
+afterEach(() => issuer.setFlaws([]));
+
+/** The flawed issuer's target with issuer fields changed (durations re-given: the parsed ones are milliseconds). */
+function variant(on: FlawedIssuer, change: Record<string, unknown>): Target {
+  const base = on.target().profile.issuer!;
+  return on.target({ issuer: { ...base, login: { ...base.login, stepTimeout: '10s' }, ...change } as never });
+}
+const fapiTarget = (on: FlawedIssuer) => variant(on, { profile: 'fapi2', graceWindow: '5s' });
+
+describe('refresh suite', () => {
+  it('passes against the reference issuer (rfc9700); the fapi2 check is skipped with the reason', async () => {
+    const results = await runSelected(issuer.target(), { suites: ['refresh'] });
+    for (const [id, result] of results) {
+      if (id === 'refresh.grace-window') {
+        expect(result.reason).toMatch(/applies to the fapi2 profile; this target is rfc9700/);
+        continue;
+      }
+      expect(`${result.outcome}: ${result.reason}`, id).toMatch(/^pass: /);
+      expect(result.evidence.exchanges.length + result.evidence.notes.length).toBeGreaterThan(0);
+    }
+    expect(results.size).toBe(10);
+    expect(results.get('refresh.refresh-grant')!.reason).toMatch(/user login in Chromium for the primary client/);
+    expect(results.get('refresh.concurrent-refresh')!.reason).toMatch(
+      /8 concurrent refreshes: 1 × HTTP 200, 7 refused; 1 distinct refresh token\(s\) handed out, 0 still live/,
+    );
+  });
+
+  it('passes against the reference issuer in fapi2 mode: the retry inside the window works, and not after it', async () => {
+    const results = await runSelected(fapiTarget(fapi), { checks: ['R08', 'R09'] });
+    const grace = results.get('refresh.grace-window')!;
+    expect(`${grace.outcome}: ${grace.reason}`).toMatch(
+      /^pass: retry inside the window: HTTP 200; after it \(issuer clock shifted\)/,
+    );
+    expect(results.get('refresh.concurrent-refresh')!.outcome).toBe('pass');
+    const reuse = await outcomeOf(fapiTarget(fapi), 'refresh.reuse-refused');
+    expect(reuse.outcome).toBe('skip');
+  });
+
+  it('R01 fails when the refresh answer has no access token; it says when the token came from the command', async () => {
+    issuer.setFlaws([tokenAnswer('refresh_token', (body) => delete body.access_token)]);
+    const result = await outcomeOf(issuer.target(), 'refresh.refresh-grant');
+    expect(result.outcome).toBe('fail');
+    expect(result.reason).toMatch(/no access_token/);
+    issuer.setFlaws([]);
+    const seed = await issuer.issuer.login(issuer.issuer.primary);
+    const command = variant(issuer, {
+      login: {
+        refreshTokenCommand: {
+          command: [process.execPath, '-e', 'process.stdout.write(process.env.RT)'],
+          env: { RT: seed.body.refresh_token! },
+        },
+      },
+    });
+    const viaCommand = await outcomeOf(command, 'refresh.refresh-grant');
+    expect(viaCommand.outcome).toBe('pass');
+    expect(viaCommand.reason).toMatch(
+      /refresh token from the profile's refreshTokenCommand \(primary client; no browser login\)/,
+    );
+  });
+
+  it('R02 fails on scope escalation at refresh', async () => {
+    issuer.setFlaws([refreshScopeEscalation]);
+    const result = await outcomeOf(issuer.target(), 'refresh.scope-escalation');
+    expect(result.outcome).toBe('fail');
+    expect(result.reason).toMatch(/the refreshed token carries write, which the user never granted \(token claim\)/);
+  });
+
+  it('R03 fails when another client can use the refresh token', async () => {
+    issuer.setFlaws([refreshNotBoundToClient]);
+    const result = await outcomeOf(issuer.target(), 'refresh.cross-client');
+    expect(result.outcome).toBe('fail');
+    expect(result.reason).toMatch(/client secondary refreshed client primary's refresh token/);
+  });
+
+  it('R04 fails when a confidential client refreshes without authenticating', async () => {
+    issuer.setFlaws([refreshWithoutAuthAccepted]);
+    const result = await outcomeOf(issuer.target(), 'refresh.client-auth-required');
+    expect(result.outcome).toBe('fail');
+    expect(result.reason).toMatch(/with client_id only succeeded/);
+  });
+
+  it('R05 fails when reuse is not detected; without rotation it skips, unless rotation is declared', async () => {
+    issuer.setFlaws([reuseNotDetected]);
+    const reuse = await outcomeOf(issuer.target(), 'refresh.reuse-refused');
+    expect(reuse.outcome).toBe('fail');
+    expect(reuse.reason).toMatch(/RT1 still works \(HTTP 200\): reuse is not detected/);
+    issuer.setFlaws([tokenAnswer('refresh_token', (body) => delete body.refresh_token)]);
+    const notRotating = await outcomeOf(issuer.target(), 'refresh.reuse-refused');
+    expect(notRotating.outcome).toBe('skip');
+    expect(notRotating.reason).toMatch(/rotation is required only for public clients \(RFC 9700 §2\.2\.2, §4\.14\.2\)/);
+    const declared: Capability[] = ['refresh_rotation', 'introspection', 'revocation', 'dpop'];
+    const promised = await outcomeOf(variant(issuer, { capabilities: declared }), 'refresh.reuse-refused');
+    expect(promised.outcome).toBe('fail');
+    expect(promised.reason).toMatch(/declares refresh_rotation, but refreshing returned no new refresh token/);
+  });
+
+  it('R06 fails and R07 warns when a replay is refused without revoking the family', async () => {
+    issuer.setFlaws([reuseRefusedWithoutRevoking]);
+    const family = await outcomeOf(issuer.target(), 'refresh.family-revoked');
+    expect(family.outcome).toBe('fail');
+    expect(family.reason).toMatch(/RT2 still works \(HTTP 200\): the family was not revoked/);
+    const accessTokens = await outcomeOf(issuer.target(), 'refresh.family-access-tokens');
+    expect(accessTokens.outcome).toBe('warn');
+    expect(accessTokens.reason).toMatch(/the family's access token is still active at introspection/);
+  });
+
+  it('R08 fails when the fapi2 profile meets an issuer without a grace window', async () => {
+    const result = await outcomeOf(fapiTarget(issuer), 'refresh.grace-window');
+    expect(result.outcome).toBe('fail');
+    expect(result.reason).toMatch(/a retry with the rotated token \d+ ms after the rotation answered HTTP 400 invalid_grant/);
+  });
+
+  it('R09 fails when a refresh race mints several live refresh tokens', async () => {
+    const restore = refreshStoreLosesUpdates(issuer.issuer);
+    try {
+      const result = await outcomeOf(issuer.target(), 'refresh.concurrent-refresh');
+      expect(result.outcome).toBe('fail');
+      expect(result.reason).toMatch(
+        /8 × HTTP 200, 0 refused; 8 distinct refresh token\(s\) handed out, 8 still live: the race forked/,
+      );
+      expect(result.evidence.notes.filter((note) => /^request \d: HTTP 200/.test(note))).toHaveLength(8);
+    } finally {
+      restore();
+    }
+  });
+
+  it('R10 fails when the DPoP binding of a public client refresh token is not enforced', async () => {
+    issuer.setFlaws([dpopBindingIgnored]);
+    const result = await outcomeOf(issuer.target(), 'refresh.dpop-bound');
+    expect(result.outcome).toBe('fail');
+    expect(result.reason).toMatch(/worked without a DPoP proof/);
+  });
+});
