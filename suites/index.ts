@@ -8,6 +8,7 @@ import replay from './replay/index.ts';
 import revocation from './revocation/index.ts';
 import rsClaims from './rs-claims/index.ts';
 import rsErrors from './rs-errors/index.ts';
+import rsMetadata from './rs-metadata/index.ts';
 import tokenEndpoint from './token-endpoint/index.ts';
 import tokenExchange from './token-exchange/index.ts';
 
@@ -22,4 +23,5 @@ export const allSuites: Suite[] = [
   rsClaims,
   rsErrors,
   replay,
+  rsMetadata,
 ];
