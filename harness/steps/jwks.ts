@@ -5,7 +5,7 @@
  * which then becomes the run's shared one.
  */
 import { compactVerify, createLocalJWKSet, type JSONWebKeySet } from 'jose';
-import { StepError } from '../runner/verdict.ts';
+import { CheckSkipped, StepError } from '../runner/verdict.ts';
 import type { discoverySteps } from './discovery.ts';
 import type { StepIO } from './io.ts';
 
@@ -41,6 +41,10 @@ export function jwksSteps(io: StepIO, discovery: ReturnType<typeof discoveryStep
   }
 
   async function jwks(options: JwksOptions = {}): Promise<FetchedJwks> {
+    // jwks_uri is OPTIONAL in RFC 8414 §2 (an issuer of opaque tokens may have none): nothing to
+    // judge, not a broken target. D04 fails its absence where OIDC Discovery §3 requires it.
+    if ((await discovery.optionalEndpoint('jwks_uri')) === undefined)
+      throw new CheckSkipped('discovery advertises no jwks_uri (optional in RFC 8414 §2; D04 judges where it is required)');
     const lookup = options.fresh ? io.cache.refresh.bind(io.cache) : io.cache.get.bind(io.cache);
     const { value, firstUse, owner } = await lookup('jwks', io.checkId, fetchJwks);
     if (!firstUse) io.note(`JWKS fetched once per run; the exchange is in the evidence of ${owner}`);

@@ -93,7 +93,8 @@ describe('redaction in a real embedded-stack run', () => {
     const registered = new Set<string>();
     const original = Redactor.prototype.register;
     const spy = vi.spyOn(Redactor.prototype, 'register').mockImplementation(function (this: Redactor, value) {
-      if (value) registered.add(value);
+      // Values under 8 characters are too common to scrub (the redactor ignores them by design: a user name).
+      if (value && value.length >= 8) registered.add(value);
       return original.call(this, value);
     });
     const out = mkdtempSync(join(tmpdir(), 'tokenproof-redaction-'));

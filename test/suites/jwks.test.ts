@@ -90,6 +90,23 @@ describe('jwks suite', () => {
     expect(result.reason).toMatch(/MUST be consistent/);
   });
 
+  it('the jwks checks are skipped when discovery advertises no jwks_uri (optional in RFC 8414)', async () => {
+    const issuer = await withFlaw({
+      path: (path) => path.startsWith('/.well-known/'),
+      json: (body) => {
+        delete body.jwks_uri;
+        return body;
+      },
+    });
+    const results = await runSelected(issuer.target(), {
+      checks: ['jwks.key-set', 'jwks.public-only', 'jwks.key-hygiene', 'jwks.token-kid'],
+    });
+    for (const [id, result] of results) {
+      expect({ id, outcome: result.outcome }).toEqual({ id, outcome: 'skip' });
+      expect(result.reason).toMatch(/advertises no jwks_uri/);
+    }
+  });
+
   it('K01 fails, and K02/K03 are skipped, on an empty key set', async () => {
     const issuer = await withFlaw(jwks(() => []));
     const results = await runSelected(issuer.target(), { checks: ['jwks.key-set', 'jwks.public-only', 'jwks.key-hygiene'] });
