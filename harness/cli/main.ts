@@ -10,6 +10,7 @@ import { ExitCode, TokenproofError, UsageError } from '../lib/errors.ts';
 import { formatCatalog } from '../runner/list.ts';
 import { runSetup } from '../tools/setup.ts';
 import { conform, type RunOptions, run } from './conform.ts';
+import { load } from './load.ts';
 import { serveIssuer } from './serve.ts';
 import { type ServeResourceServerOptions, serveResourceServer } from './serve-resource-server.ts';
 import { up } from './up.ts';
@@ -29,6 +30,31 @@ type ServeFlags = ServeResourceServerOptions;
 
 /** What commander parses for `conform` and `run`; the command name and version are added here. */
 type ConformFlags = Omit<RunOptions, 'command' | 'version'>;
+
+interface LoadFlags {
+  scenario: string;
+  target?: string;
+  duration?: string;
+  rate?: number;
+  slo?: string[];
+  findCapacity?: boolean;
+  capacityBudget?: string;
+  baseline?: string;
+  baselineTolerance?: number;
+  invalidShare?: number;
+  poolSize?: number;
+  prometheusRw?: string;
+  emit?: string;
+  parallelism?: number;
+  out?: string;
+  pushgateway?: string;
+}
+
+function positiveNumber(value: string): number {
+  const number = Number(value);
+  if (!Number.isFinite(number) || number <= 0) throw new InvalidArgumentError('a positive number');
+  return number;
+}
 
 function portNumber(value: string): number {
   const port = Number(value);
@@ -82,6 +108,29 @@ export function buildProgram(): Command {
     .option('--skip-chaos', 'leave out the chaos phase (when it is part of run)')
     .action(async (flags: ConformFlags) => {
       process.exitCode = await run({ ...flags, command: 'tokenproof run', version }, print);
+    });
+
+  program
+    .command('load')
+    .description('run a k6 load scenario against the target with SLO gating and correctness counters, and write the reports')
+    .requiredOption('--scenario <name>', 'issuance, validation, refresh-storm, introspection or mixed')
+    .option('--target <file>', 'target profile (YAML); default: the embedded reference stack')
+    .option('--duration <d>', 'how long k6 runs (each step of --find-capacity)', '30s')
+    .option('--rate <n>', 'arrivals per second (the start rate of --find-capacity)', positiveNumber, 50)
+    .option('--slo <name=value,...>', 'SLOs over the profile, e.g. issuanceP95=50ms,availability=0.999', list)
+    .option('--find-capacity', 'search the highest rate that meets every SLO (bisection, bounded in time)')
+    .option('--capacity-budget <d>', 'time budget of --find-capacity', '5m')
+    .option('--baseline <report.json>', 'fail when p95 grows or throughput falls against this earlier report')
+    .option('--baseline-tolerance <percent>', 'allowed regression against --baseline', positiveNumber, 10)
+    .option('--invalid-share <fraction>', 'share of each of expired, forged and revoked tokens in the pool', Number, 0.05)
+    .option('--pool-size <n>', 'distinct tokens in the pool', positiveNumber)
+    .option('--prometheus-rw <url>', "also send k6's metrics to this Prometheus remote-write URL")
+    .option('--emit <kind>', 'write a manifest instead of running: k6-operator')
+    .option('--parallelism <n>', 'k6-operator runners', positiveNumber)
+    .option('--out <dir>', 'where run folders (and emitted manifests) are written', 'reports')
+    .option('--pushgateway <url>', 'also push the run metrics to this Prometheus Pushgateway')
+    .action(async (flags: LoadFlags) => {
+      process.exitCode = await load({ ...flags, command: 'tokenproof load', version }, print);
     });
 
   program

@@ -10,6 +10,8 @@ export type TokenKind = 'valid' | 'expired' | 'forged' | 'revoked';
 export interface PoolToken {
   kind: TokenKind;
   token: string;
+  /** The protected URL to present it to, when not resourceServerUrl (a resource server trusting the issuer). */
+  url?: string;
 }
 
 export interface ClientCredentials {
@@ -27,8 +29,12 @@ export interface LoadConfig {
   introspectionEndpoint?: string;
   revocationEndpoint?: string;
   clients: ClientCredentials[];
-  scope?: string;
-  resource?: string;
+  /** Authenticates at the introspection endpoint (default: the first client). */
+  introspectionClient?: ClientCredentials;
+  /** Per-request deadline, body included: `10s`. */
+  requestTimeout: string;
+  /** The client_credentials form (grant_type, resource or audience, scope), as the profile asks for it. */
+  tokenParams: Record<string, string>;
   /** The tokens file: { pool, revocable, refreshTokens }, read once and shared by every VU. */
   tokensFile: string;
   /** mixed: relative weights of the operations. */

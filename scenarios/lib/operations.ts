@@ -55,12 +55,10 @@ export function poolEntry(): PoolToken {
 /** client_credentials at the token endpoint (RFC 6749 §4.4). */
 export function issue(index = exec.scenario.iterationInTest): void {
   const client = clientFor(index);
-  const form: Record<string, string> = { grant_type: 'client_credentials' };
-  if (config.scope) form['scope'] = config.scope;
-  if (config.resource) form['resource'] = config.resource;
-  const request = authenticated(client, form);
+  const request = authenticated(client, { ...config.tokenParams, grant_type: 'client_credentials' });
   const response = http.post(config.tokenEndpoint ?? '', request.body, {
     headers: request.headers,
+    timeout: config.requestTimeout,
     tags: { op: 'issuance', auth: client.auth },
   });
   const ok = response.status === 200 && typeof safeJson(response)?.['access_token'] === 'string';
@@ -70,8 +68,9 @@ export function issue(index = exec.scenario.iterationInTest): void {
 /** A protected-resource call with a pool token: valid ones must pass, every other kind must be refused. */
 export function validate(entry: PoolToken = poolEntry()): void {
   const valid = entry.kind === 'valid';
-  const response = http.get(config.resourceServerUrl ?? '', {
+  const response = http.get(entry.url ?? config.resourceServerUrl ?? '', {
     headers: { authorization: `Bearer ${entry.token}` },
+    timeout: config.requestTimeout,
     tags: { op: 'validation', kind: entry.kind },
     ...(valid ? {} : { responseCallback: expectedForInvalid }),
   });
@@ -82,9 +81,13 @@ export function validate(entry: PoolToken = poolEntry()): void {
 
 /** RFC 7662 introspection of a pool token: `active` must be true exactly for the valid ones. */
 export function introspect(entry: PoolToken = poolEntry()): void {
-  const request = authenticated(clientFor(0), { token: entry.token, token_type_hint: 'access_token' });
+  const request = authenticated(config.introspectionClient ?? clientFor(0), {
+    token: entry.token,
+    token_type_hint: 'access_token',
+  });
   const response = http.post(config.introspectionEndpoint ?? '', request.body, {
     headers: request.headers,
+    timeout: config.requestTimeout,
     tags: { op: 'introspection', kind: entry.kind },
   });
   const active = response.status === 200 && safeJson(response)?.['active'] === true;
@@ -102,6 +105,7 @@ export function revoke(): void {
   const request = authenticated(clientFor(0), { token, token_type_hint: 'access_token' });
   const response = http.post(config.revocationEndpoint ?? '', request.body, {
     headers: request.headers,
+    timeout: config.requestTimeout,
     tags: { op: 'revocation' },
   });
   recordLegitimate(response, response.status === 200);
@@ -118,6 +122,7 @@ export function refresh(): void {
   const request = authenticated(clientFor(0), { grant_type: 'refresh_token', refresh_token: current });
   const response = http.post(config.tokenEndpoint ?? '', request.body, {
     headers: request.headers,
+    timeout: config.requestTimeout,
     tags: { op: 'refresh' },
   });
   const body = response.status === 200 ? safeJson(response) : undefined;
