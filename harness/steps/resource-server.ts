@@ -5,7 +5,8 @@
  */
 import { PreconditionFailed, StepError } from '../runner/verdict.ts';
 import type { TokenOptions } from '../test-issuer/forge.ts';
-import type { TestKey } from '../test-issuer/keys.ts';
+import { createAttackerKey, type TestKey } from '../test-issuer/keys.ts';
+import { mutateIssuedToken } from '../test-issuer/mutations.ts';
 import type { ForgedToken } from '../test-issuer/variations.ts';
 import { discoverySteps } from './discovery.ts';
 import type { StepIO } from './io.ts';
@@ -220,18 +221,26 @@ export function resourceServerSteps(io: StepIO) {
 
   /**
    * The named forgeries of the harness test issuer (S01–S28), generated once per run for the
-   * `typ` and algorithms the positive control found. Tokens are registered with the redactor.
+   * `typ` and algorithms the positive control found; for an RS that trusts the target issuer,
+   * the subset that needs no trusted key. Tokens are registered with the redactor.
    */
   async function forgeries(): Promise<ForgedToken[]> {
     const found = await control();
     const testIssuer = io.target.testIssuer;
-    if (found.trusts !== 'harness' || !testIssuer)
-      throw new StepError('forged tokens need a resource server that trusts the harness test issuer (trusts: harness)');
-    const { value } = await io.cache.get(`rs-forgeries:${found.typ}:${found.algs.join(',')}`, io.checkId, async () => {
-      const cases = await testIssuer.variations({ allowedAlgs: found.algs, typ: found.typ });
-      for (const forged of cases) io.redactor.register(forged.token);
-      return cases;
-    });
+    const { value } = await io.cache.get(
+      `rs-forgeries:${found.trusts}:${found.typ}:${found.algs.join(',')}`,
+      io.checkId,
+      async () => {
+        // Against an RS that trusts the target issuer, only what needs no trusted key: mutations
+        // of one of its tokens and tokens of an attacker key.
+        const cases =
+          found.trusts === 'harness' && testIssuer
+            ? await testIssuer.variations({ allowedAlgs: found.algs, typ: found.typ })
+            : mutateIssuedToken(await found.token(), await createAttackerKey());
+        for (const forged of cases) io.redactor.register(forged.token);
+        return cases;
+      },
+    );
     return value;
   }
 

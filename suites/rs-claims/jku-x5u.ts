@@ -2,7 +2,7 @@
 // (server-side request forgery), even when the token is then refused.
 import { check } from '../../harness/runner/check.ts';
 import type { CheckContext } from '../../harness/runner/context.ts';
-import { conclude, lateHits, sendForgeries } from './forged.ts';
+import { conclude, harnessControl, lateHits, sendForgeries } from './forged.ts';
 
 export default check({
   id: 'rs-claims.jku-x5u',
@@ -12,7 +12,8 @@ export default check({
   level: 'MUST',
   needs: ['resourceServer'],
   async run(t: CheckContext) {
-    const mark = t.target.testIssuer?.listener.hits().length ?? 0;
+    await harnessControl(t, 'the harness fetch listener and a key the RS trusts');
+    const mark = t.target.testIssuer!.listener.hits().length;
     const run = await sendForgeries(t, 'S09');
     const late = await lateHits(t, mark);
     const counted = new Set(run.problems.map(({ problem }) => problem));

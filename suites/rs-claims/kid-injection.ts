@@ -2,7 +2,7 @@
 // reach a shell, so a slow refusal is a finding too.
 import { check } from '../../harness/runner/check.ts';
 import type { CheckContext } from '../../harness/runner/context.ts';
-import { harnessControl, judge } from './forged.ts';
+import { judge } from './forged.ts';
 
 const slowMs = 3000;
 
@@ -14,7 +14,7 @@ export default check({
   level: 'MUST',
   needs: ['resourceServer'],
   async run(t: CheckContext) {
-    await harnessControl(t, 'an injection forgery');
+    await t.steps.resourceServer.control();
     const cases = (await t.steps.resourceServer.forgeries()).filter((forged) => forged.check === 'S11');
     if (!cases.length) t.error('the test issuer produced no kid injection tokens');
     const problems: string[] = [];

@@ -19,7 +19,7 @@ export default check({
   level: 'MUST',
   needs: ['resourceServer'],
   async run(t: CheckContext) {
-    const control = await harnessControl(t, 'a token with a chosen exp and nbf');
+    const control = await harnessControl(t, 'a key the RS trusts, to sign chosen exp and nbf');
     const testIssuer = t.target.testIssuer!;
     const forger = testIssuer.forger.withTyp(control.typ);
     const alg = control.algs[0] as TestKeyAlg;

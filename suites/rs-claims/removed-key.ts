@@ -19,7 +19,7 @@ export default check({
   needs: ['resourceServer'],
   timeoutMs: 120_000,
   async run(t: CheckContext) {
-    const control = await harnessControl(t, 'a key the harness publishes and removes');
+    const control = await harnessControl(t, 'a key the RS trusts that the harness publishes and removes');
     const testIssuer = t.target.testIssuer!;
     const declared = t.profile.resourceServer?.jwksCacheWindow;
     // Polling past a declared window (plus a margin) decides it; without one, 30 s is the bound.

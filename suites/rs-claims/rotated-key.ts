@@ -18,7 +18,7 @@ export default check({
   needs: ['resourceServer'],
   timeoutMs: 90_000,
   async run(t: CheckContext) {
-    const control = await harnessControl(t, 'a key the harness rotates in');
+    const control = await harnessControl(t, 'a key the RS trusts that the harness rotates in');
     const testIssuer = t.target.testIssuer!;
     // An RS that declares its key cache window has the new key by then at the latest (its
     // periodic refresh), whatever its unknown-kid cool-down.

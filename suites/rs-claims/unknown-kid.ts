@@ -18,7 +18,7 @@ export default check({
   level: 'MUST',
   needs: ['resourceServer'],
   async run(t: CheckContext) {
-    const control = await harnessControl(t, 'a token under an unknown kid');
+    const control = await harnessControl(t, "the harness test issuer's JWKS fetch counter");
     const testIssuer = t.target.testIssuer!;
     const forger = testIssuer.forger.withTyp(control.typ);
     const mark = testIssuer.jwksFetches.mark();

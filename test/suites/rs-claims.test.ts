@@ -10,6 +10,7 @@ import type { CheckResult } from '../../harness/results/model.ts';
 import type { Target } from '../../harness/runner/target.ts';
 import { type RunningTestIssuer, startHarnessIssuer } from '../../harness/test-issuer/server.ts';
 import { type FlawedRs, type RsFlaw, startFlawedRs } from '../support/flawed-rs.ts';
+import { startTestStack } from '../support/resource-server.ts';
 import { runSelected } from '../support/run-checks.ts';
 import { startVulnerableRs } from '../support/vulnerable-rs.ts';
 
@@ -192,6 +193,34 @@ describe('rs-claims suite', () => {
       ).toEqual(['S02 fail', 'S07 fail', 'S12 warn', 'S16 fail', 'S20 fail', 'S21 warn', 'S22 fail', 'S24 warn']);
     } finally {
       await rs.close();
+    }
+  });
+
+  it('against an RS that trusts the target issuer: what needs no trusted key runs, the rest skips saying so', async () => {
+    const stack = await startTestStack();
+    try {
+      const profile = profileSchema.parse({
+        name: 'reference RS trusting the reference issuer',
+        issuer: { url: stack.issuer.url, clients: { primary: { id: 'primary', secret: stack.issuer.secrets.primary } } },
+        resourceServer: { url: `${stack.rs.url}/protected`, audience: 'api://default', scope: 'read', trusts: 'issuer' },
+      });
+      const results = await runSelected({ name: profile.name, profile, baseDir: process.cwd() }, { suites: ['rs-claims'] });
+      const by = (outcome: string) =>
+        outcomes(results)
+          .filter((result) => result.outcome === outcome)
+          .map((result) => result.id);
+      expect(by('fail')).toEqual([]);
+      expect(by('error')).toEqual([]);
+      expect(by('pass')).toEqual(['S01', 'S02', 'S03', 'S05', 'S07', 'S08', 'S10', 'S11', 'S25', 'S26', 'S27']);
+      expect(results.get('rs-claims.valid-token')!.reason).toMatch(
+        /accepted a token from the target issuer \(alg RS256, typ at\+jwt\)/,
+      );
+      expect(results.get('rs-claims.expiry')!.reason).toMatch(
+        /trusts the target issuer \(trusts: issuer\): this check needs a key the RS trusts/,
+      );
+      expect(results.get('rs-claims.ecdsa-signatures')!.reason).toMatch(/signs its tokens RS256, not ES256/);
+    } finally {
+      await stack.close();
     }
   });
 });
