@@ -63,6 +63,8 @@ describe('rs-claims suite', () => {
         { suites: ['rs-claims'] },
       );
       expectAllPass(results);
+      // Every forged token went through the redactor: no usable signature anywhere in the results.
+      expect(JSON.stringify([...results.values()])).not.toMatch(/eyJ[\w-]+\.eyJ[\w-]*\.[\w-]{20,}/);
       expect(results.get('rs-claims.valid-token')!.reason).toMatch(/accepted valid at\+jwt tokens signed RS256, ES256/);
       expect(results.get('rs-claims.leeway')!.reason).toMatch(/up to (29|30) s past exp and (29|30|31) s before nbf/);
       expect(results.get('rs-claims.removed-key')!.reason).toMatch(/observed cache window.*within the declared 5\.0 s/);
