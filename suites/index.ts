@@ -3,6 +3,7 @@ import type { Suite } from '../harness/runner/check.ts';
 import discovery from './discovery/index.ts';
 import introspection from './introspection/index.ts';
 import jwks from './jwks/index.ts';
+import propagation from './propagation/index.ts';
 import refresh from './refresh/index.ts';
 import replay from './replay/index.ts';
 import revocation from './revocation/index.ts';
@@ -24,4 +25,5 @@ export const allSuites: Suite[] = [
   rsErrors,
   replay,
   rsMetadata,
+  propagation,
 ];

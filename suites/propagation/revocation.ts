@@ -1,0 +1,141 @@
+import { pollUntil } from '../../harness/lib/poll.ts';
+import { check } from '../../harness/runner/check.ts';
+import type { CheckContext } from '../../harness/runner/context.ts';
+import { describeAnswer, isAccepted } from '../rs-errors/answers.ts';
+
+/** How many tokens are revoked; every one is polled at every resource server. */
+const tokenCount = 10;
+/** Poll interval: the resolution of the measurement. */
+const pollEveryMs = 10;
+/** The SLO when the profile sets none. */
+const defaultSloMs = 5_000;
+const timeoutMs = 120_000;
+
+interface Observed {
+  /** ms from the revoke's 200 to the first refusal; undefined: still accepted at the deadline. */
+  ms: number | undefined;
+  status: number;
+  polls: number;
+}
+
+/** Nearest-rank percentile of sorted samples. */
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+const ms = (value: number) => (value >= 1000 ? `${(value / 1000).toFixed(2)} s` : `${Math.round(value)} ms`);
+
+/** The resource servers that trust the target issuer: the propagation block, else a resourceServer with trusts: issuer. */
+function observers(t: CheckContext): { urls: string[]; audience: string; scope: string | undefined } {
+  const { propagation, resourceServer } = t.target.profile;
+  if (propagation) return { urls: propagation.resourceServers, audience: propagation.audience, scope: propagation.scope };
+  if (resourceServer?.trusts === 'issuer') {
+    return {
+      urls: [resourceServer.url, ...(resourceServer.replicas ?? [])],
+      audience: resourceServer.audience,
+      scope: resourceServer.scope,
+    };
+  }
+  t.skip(
+    'no resource server trusts the target issuer (give propagation.resourceServers, or a resourceServer with trusts: issuer)',
+  );
+}
+
+export default check({
+  id: 'propagation.revocation',
+  catalog: 'V08',
+  title: 'Revoked access tokens are refused by every resource server within the propagation SLO',
+  spec: ['RFC7009-2', 'RFC7009-2.1'],
+  level: 'MUST',
+  needs: ['issuer', 'primaryClient'],
+  requires: ['revocation'],
+  timeoutMs,
+  async run(t: CheckContext) {
+    const { urls, audience, scope } = observers(t);
+    const declared = t.target.profile.slo.revocationPropagation;
+    const sloMs = declared ?? defaultSloMs;
+    const deadlineMs = Math.min(Math.max(2 * sloMs, sloMs + 2_000), timeoutMs - 20_000);
+    const rs = t.steps.resourceServer;
+    const params = t.target.profile.issuer?.clients?.primary?.tokenParams ?? {};
+    const vendor = 'resource' in params || 'audience' in params;
+
+    const tokens: string[] = [];
+    for (let index = 0; index < tokenCount; index++) {
+      const issued = await t.steps.clientCredentialsToken(t.steps.client(), {
+        ...params,
+        ...(!vendor && { resource: audience }),
+        ...(scope && { scope }),
+      });
+      tokens.push(issued.access_token);
+    }
+    // Each token is accepted everywhere first (this also warms every cache the RSs keep).
+    for (const url of urls) {
+      for (const token of tokens) {
+        const answer = await rs.withBearer(token, { url });
+        if (!isAccepted(answer))
+          t.error(`before any revocation, ${url} refused a fresh token of the target issuer: ${describeAnswer(answer)}`);
+      }
+    }
+
+    // Polls are not recorded one by one (hundreds of identical exchanges); the refusal that ends each poll is.
+    const poll = async (url: string, token: string, revokedAt: number): Promise<Observed> => {
+      let polls = 0;
+      let status = 0;
+      const refused = await pollUntil(
+        async () => {
+          const sentAt = performance.now();
+          polls++;
+          status = await fetch(url, {
+            headers: { authorization: `Bearer ${token}` },
+            signal: AbortSignal.any([AbortSignal.timeout(t.target.profile.timeouts.request), t.signal]),
+            redirect: 'manual',
+          }).then(
+            async (response) => {
+              await response.body?.cancel();
+              return response.status;
+            },
+            () => 0,
+          );
+          return status !== 0 && !(status >= 200 && status < 300) ? sentAt - revokedAt : undefined;
+        },
+        { timeoutMs: Math.max(0, deadlineMs - (performance.now() - revokedAt)), intervalMs: pollEveryMs, signal: t.signal },
+      );
+      return { ms: refused.value, status, polls };
+    };
+
+    const results = await Promise.all(
+      tokens.map(async (token) => {
+        await t.steps.requireRevoked(token, { hint: 'access_token' });
+        const revokedAt = performance.now();
+        return Promise.all(urls.map(async (url) => ({ url, ...(await poll(url, token, revokedAt)) })));
+      }),
+    );
+    const observed = results.flat();
+    for (const url of urls) {
+      const answer = await rs.withBearer(tokens[0]!, { url });
+      t.note(`${url} after revocation: ${describeAnswer(answer)}`);
+    }
+    const stillAccepted = observed.filter((sample) => sample.ms === undefined);
+    const samples = observed.flatMap((sample) => (sample.ms === undefined ? [] : [sample.ms])).sort((a, b) => a - b);
+    const polls = observed.reduce((sum, sample) => sum + sample.polls, 0);
+    const statuses = [...new Set(observed.map((sample) => sample.status))].join('/');
+    const slo = `SLO ${ms(sloMs)}${declared === undefined ? ' (default: the profile sets no slo.revocationPropagation)' : ''}`;
+    const over = `${tokenCount} tokens × ${urls.length} resource server${urls.length > 1 ? 's' : ''}, polled every ${pollEveryMs} ms (${polls} polls)`;
+    const stats = samples.length
+      ? `p50 ${ms(percentile(samples, 50))}, p95 ${ms(percentile(samples, 95))}, max ${ms(samples.at(-1)!)}`
+      : 'no token was refused';
+    t.note(`revocation propagation: ${stats} over ${over}; refused with HTTP ${statuses}; ${slo}`);
+    if (stillAccepted.length) {
+      const where = [...new Set(stillAccepted.map((sample) => sample.url))].join(', ');
+      t.fail(
+        `${stillAccepted.length} of ${observed.length} revoked tokens were still accepted ${ms(deadlineMs)} after revocation (${where}); ${stats}; ${slo}`,
+      );
+    }
+    const max = samples.at(-1)!;
+    t.assert(
+      max <= sloMs,
+      `revocation took up to ${ms(max)} to reach every resource server, over the ${slo}: ${stats} over ${over}`,
+    );
+    t.passReason(`${stats} over ${over}; within the ${slo}`);
+  },
+});
