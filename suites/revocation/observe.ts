@@ -32,7 +32,10 @@ export function issuerResourceServer(t: CheckContext): string | undefined {
   return t.profile.propagation?.resourceServers[0];
 }
 
-export async function observer(t: CheckContext): Promise<Observer> {
+export async function observer(t: CheckContext): Promise<Observer>;
+/** With `optional`: undefined instead of a skip when nothing can observe tokens. */
+export async function observer(t: CheckContext, options: { optional: true }): Promise<Observer | undefined>;
+export async function observer(t: CheckContext, options: { optional?: boolean } = {}): Promise<Observer | undefined> {
   if (await t.steps.canIntrospect()) {
     const active = async (token: string) => (await t.steps.activeAtIntrospection(token)) === true;
     return { via: 'introspection', active, becomesInactive: async (token) => !(await active(token)) };
@@ -59,6 +62,7 @@ export async function observer(t: CheckContext): Promise<Observer> {
       },
     };
   }
+  if (options.optional) return undefined;
   t.skip('nothing to observe a revocation with: no introspection endpoint and no resource server that trusts this issuer');
 }
 
@@ -82,6 +86,12 @@ export async function liveAccessToken(
  * makes access-token revocation a SHOULD, so checks that use it to judge something else
  * (a wrong hint, another client) skip when the target does not do it.
  */
+export async function accessTokenRevocationWorks(t: CheckContext, seen: Observer): Promise<boolean> {
+  const token = await liveAccessToken(t, seen);
+  const answer = await t.steps.revoke(token, { hint: 'access_token' });
+  return answer.status === 200 && (await seen.becomesInactive(token));
+}
+
 export async function requireAccessTokenRevocation(t: CheckContext, seen: Observer): Promise<void> {
   const token = await liveAccessToken(t, seen);
   const answer = await t.steps.revoke(token, { hint: 'access_token' });

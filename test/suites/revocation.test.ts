@@ -114,11 +114,29 @@ describe('revocation suite', () => {
     expect(result.reason).toMatch(/token_type_hint=refresh_token is still active/);
   });
 
-  it('V05 and V07 skip when revocation does nothing for access tokens (nothing to judge them with)', async () => {
+  it('V05 fails when a refresh token hinted access_token is not revoked', async () => {
+    flaw({
+      path: '/revoke',
+      request: (request) =>
+        /token_type_hint=access_token/.test(request.body) && !request.body.includes('token=eyJ')
+          ? { ...request, body: 'token=not-this-one' }
+          : undefined,
+    });
+    const result = await outcomeOf(issuer.target(), 'revocation.wrong-hint');
+    expect(result.outcome).toBe('fail');
+    expect(result.reason).toMatch(/refresh token revoked with token_type_hint=access_token still refreshes/);
+  });
+
+  it('V05 and V07 skip without a login when revocation does nothing for access tokens (nothing to judge them with)', async () => {
     flaw(revokeDoesNothing);
-    const results = await runSelected(issuer.target(), { checks: ['revocation.wrong-hint', 'revocation.cross-client'] });
-    expect(results.get('revocation.wrong-hint')!.outcome).toBe('skip');
-    expect(results.get('revocation.cross-client')!.outcome).toBe('skip');
+    const { login: _login, ...withoutLogin } = issuer.target().profile.issuer!;
+    const results = await runSelected(issuer.target({ issuer: withoutLogin }), {
+      checks: ['revocation.wrong-hint', 'revocation.cross-client'],
+    });
+    for (const id of ['revocation.wrong-hint', 'revocation.cross-client']) {
+      expect(results.get(id)!.outcome, id).toBe('skip');
+      expect(results.get(id)!.reason).toMatch(/nothing to judge/);
+    }
   });
 
   it('V06 fails when revocation works without client authentication', async () => {
@@ -164,7 +182,11 @@ describe('revocation suite', () => {
     });
     const result = await outcomeOf(issuer.target(), 'revocation.cross-client');
     expect(result.outcome).toBe('fail');
-    expect(result.reason).toMatch(/secondary client revoked the primary client's access token/);
+    expect(result.reason).toMatch(/secondary client revoked the primary client's refresh token/);
+    const { login: _login, ...withoutLogin } = issuer.target().profile.issuer!;
+    const accessOnly = await outcomeOf(issuer.target({ issuer: withoutLogin }), 'revocation.cross-client');
+    expect(accessOnly.outcome).toBe('fail');
+    expect(accessOnly.reason).toMatch(/secondary client revoked the primary client's access token/);
   });
 
   it('V07 warns when another client is answered 200 without the token being revoked', async () => {
