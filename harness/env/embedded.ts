@@ -157,6 +157,8 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
       audience: testAudience,
       requiredScope: [testScope],
       jwks: testRsJwks,
+      // RFC 9728 metadata for the rs-metadata suite (a config file decides for itself; this one publishes).
+      resourceMetadata: {},
     };
     writeFileSync(testRsConfigFile, stringify(testRsConfig));
     options.log?.(`starting the reference resource server for forged tokens on ${testRsUrl} (trusts the test issuer)`);
