@@ -2,8 +2,10 @@
  * The jwks suite against the real reference issuer (passes) and with one flaw at a time.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { profileSchema } from '../../harness/profile/schema.ts';
 import { type Flaw, flawedIssuerPerTest, startFlawedIssuer } from '../support/flawed-issuer.ts';
+import { type HostileServer, startHostileServer } from '../support/hostile-server.ts';
 import { outcomeOf, runSelected } from '../support/run-checks.ts';
 
 const { withFlaw } = flawedIssuerPerTest();
@@ -104,6 +106,39 @@ describe('jwks suite', () => {
     for (const [id, result] of results) {
       expect({ id, outcome: result.outcome }).toEqual({ id, outcome: 'skip' });
       expect(result.reason).toMatch(/advertises no jwks_uri/);
+    }
+  });
+
+  describe('a JWKS that never arrives is asked once and reported once', () => {
+    const servers: HostileServer[] = [];
+    afterAll(() => Promise.all(servers.map((server) => server.close())));
+    for (const [hostility, reason] of [
+      ['hang', /jwks_uri \S+ gave no usable answer: no complete answer within 2000 ms/],
+      ['huge', /jwks_uri \S+ gave no usable answer: the response body exceeds 1 MiB/],
+      ['reset', /jwks_uri \S+ gave no usable answer: the connection was reset/],
+    ] as const) {
+      it(hostility, async () => {
+        const server = await startHostileServer(hostility, { only: ['/jwks'] });
+        servers.push(server);
+        const profile = profileSchema.parse({
+          name: `jwks ${hostility}`,
+          issuer: { url: server.url },
+          timeouts: { request: '2s' },
+        });
+        const results = await runSelected(
+          { name: profile.name, profile, baseDir: process.cwd() },
+          { checks: ['jwks.key-set', 'jwks.public-only', 'jwks.key-hygiene'] },
+        );
+        const [first, ...later] = [...results.values()];
+        expect(first).toMatchObject({ id: 'jwks.key-set', outcome: 'error', reason: expect.stringMatching(reason) });
+        expect(first!.evidence.exchanges.at(-1)!.error).toBeDefined();
+        for (const result of later) {
+          expect(result.outcome).toBe('error');
+          expect(result.reason).toMatch(/seen first in jwks\.key-set; not asked again/);
+          expect(result.evidence.exchanges).toHaveLength(0);
+        }
+        expect(server.requests('/jwks')).toBe(1);
+      });
     }
   });
 

@@ -10,12 +10,18 @@
  * too (the target then looks unreachable before any check runs).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { wellKnown } from '../../harness/oauth/well-known.ts';
 
 export type Hostility = 'hang' | 'drip' | 'huge' | 'invalid-json' | 'reset';
 
 export interface HostileServerOptions {
   /** Also misbehave on the root path the preflight asks. */
   everywhere?: boolean;
+  /**
+   * Misbehave only on these paths (e.g. ['/jwks']); the well-known paths then serve a plausible
+   * discovery document pointing at this server, and anything else is 404.
+   */
+  only?: string[];
   /** Pause between the bytes of a dripped answer (default 500 ms). */
   dripIntervalMs?: number;
   /** Size of the endless body (default 2 GB); it is generated as it is sent, never held. */
@@ -118,6 +124,12 @@ export async function startHostileServer(hostility: Hostility, options: HostileS
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     seen.set(path, (seen.get(path) ?? 0) + 1);
+    if (options.only && !options.only.includes(path)) {
+      if (path === wellKnown.openid || path === wellKnown.oauth)
+        res.writeHead(200, { 'content-type': 'application/json' }).end(discoveryDocument(url));
+      else res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+      return;
+    }
     if (path === '/' && !options.everywhere) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
       return;
