@@ -45,6 +45,9 @@ export function discoverySteps(io: StepIO) {
     return url;
   };
 
+  // One pointer to the shared lookup per check, however often its steps read discovery.
+  let pointedAtOwner = false;
+
   async function get(url: string, headers: Record<string, string> = {}): Promise<HttpAnswer> {
     return readAnswer(await io.fetch(url, { headers: { accept: 'application/json', ...headers } }));
   }
@@ -67,7 +70,10 @@ export function discoverySteps(io: StepIO) {
         ),
       ),
     );
-    if (!firstUse) io.note(`well-known documents asked once per run; the exchanges are in the evidence of ${owner}`);
+    if (!firstUse && !pointedAtOwner) {
+      pointedAtOwner = true;
+      io.note(`well-known documents asked once per run; the exchanges are in the evidence of ${owner}`);
+    }
     return value;
   }
 

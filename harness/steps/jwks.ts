@@ -40,6 +40,8 @@ export function jwksSteps(io: StepIO, discovery: ReturnType<typeof discoveryStep
     return { url, status: answer.status, keys, body, ...(answer.jsonError && { jsonError: answer.jsonError }) };
   }
 
+  let pointedAtOwner = false;
+
   async function jwks(options: JwksOptions = {}): Promise<FetchedJwks> {
     // jwks_uri is OPTIONAL in RFC 8414 §2 (an issuer of opaque tokens may have none): nothing to
     // judge, not a broken target. D04 fails its absence where OIDC Discovery §3 requires it.
@@ -47,7 +49,10 @@ export function jwksSteps(io: StepIO, discovery: ReturnType<typeof discoveryStep
       throw new CheckSkipped('discovery advertises no jwks_uri (optional in RFC 8414 §2; D04 judges where it is required)');
     const lookup = options.fresh ? io.cache.refresh.bind(io.cache) : io.cache.get.bind(io.cache);
     const { value, firstUse, owner } = await lookup('jwks', io.checkId, fetchJwks);
-    if (!firstUse) io.note(`JWKS fetched once per run; the exchange is in the evidence of ${owner}`);
+    if (!firstUse && !pointedAtOwner) {
+      pointedAtOwner = true;
+      io.note(`JWKS fetched once per run; the exchange is in the evidence of ${owner}`);
+    }
     return value;
   }
 
