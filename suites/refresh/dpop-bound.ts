@@ -23,7 +23,13 @@ export default check({
     const key = newKey();
     const user = await t.steps.userTokens({ client: 'public', dpopKey: key });
     if (!user.refreshToken) t.skip('the public client got no refresh token');
-    t.note(`token_type ${String(user.answer?.body.token_type)} for a login with a DPoP proof`);
+    const tokenType = String(user.answer?.body.token_type);
+    t.note(`token_type ${tokenType} for a login with a DPoP proof`);
+    // RFC 9449 §5: a token_type other than DPoP means the server did not use DPoP for this request.
+    if (tokenType.toLowerCase() !== 'dpop')
+      t.skip(
+        `the issuer answered a DPoP-proofed login with token_type ${tokenType}: it did not use DPoP (RFC 9449 §5), so nothing is bound`,
+      );
     const tokenEndpoint = await t.steps.endpoint('token_endpoint');
     const proof = (with_: DpopKey) => dpopProof(with_, { htm: 'POST', htu: tokenEndpoint });
     const withoutProof = await t.steps.refresh(user.refreshToken, { auth: user.auth });

@@ -13,8 +13,10 @@ export default check({
   needs: ['issuer', 'primaryClient', 'login'],
   async run(t: CheckContext) {
     const clientScopes = t.profile.issuer?.clients?.primary.scopes ?? [];
-    const base = clientScopes.includes('openid') ? ['openid'] : [];
-    const extra = clientScopes.filter((scope) => scope !== 'openid');
+    // openid and offline_access stay in the login: some issuers give refresh tokens only with them.
+    const kept = new Set(['openid', 'offline_access']);
+    const base = clientScopes.filter((scope) => kept.has(scope));
+    const extra = clientScopes.filter((scope) => !kept.has(scope));
     // Log in with less than the client may have, then ask for all of it: the scopes the user never granted.
     const browser = t.profile.issuer?.login?.steps !== undefined && extra.length >= 2;
     const granted = browser ? [...base, extra[0]!] : undefined;
