@@ -5,6 +5,7 @@
  */
 import { allSuites } from '../../suites/index.ts';
 import { conformancePhase } from '../engine/conformance.ts';
+import { defaultLoadPhase } from '../engine/load.ts';
 import type { Phase } from '../engine/phase.ts';
 import { executeRun } from '../engine/run.ts';
 import { type ExitCode, UsageError } from '../lib/errors.ts';
@@ -40,11 +41,11 @@ export async function conform(options: ConformOptions, print: (line: string) => 
 }
 
 /**
- * `run`, the main job: conformance, then load, then chaos. The load and chaos phases join here
- * as they land; --skip-load / --skip-chaos will leave them out.
+ * `run`, the main job: conformance, then a short load phase (--skip-load leaves it out), then
+ * chaos when it lands (--skip-chaos).
  */
 export async function run(options: RunOptions, print: (line: string) => void): Promise<ExitCode> {
-  return runWith(options, print, (checks) => [conformancePhase(checks)]);
+  return runWith(options, print, (checks) => [conformancePhase(checks), ...(options.skipLoad ? [] : [defaultLoadPhase()])]);
 }
 
 async function runWith(

@@ -6,6 +6,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { TokenproofError, UsageError } from '../lib/errors.ts';
 import { compareWithBaseline, type LoadFigures, readBaseline } from '../load/baseline.ts';
 import { type CapacityResult, searchCapacity, stepOf } from '../load/capacity.ts';
 import {
@@ -29,8 +30,45 @@ export interface LoadPhaseOptions extends LoadRequest {
   baselineTolerancePercent?: number;
 }
 
-/** The quick load phase `tokenproof run` includes by default: validation against the RS, else issuance. */
+/** The quick load phase `tokenproof run` includes by default: about 12 s at a rate any target should serve. */
 export const defaultRunLoad: Pick<LoadPhaseOptions, 'durationMs' | 'rate'> = { durationMs: 12_000, rate: 30 };
+
+/**
+ * `tokenproof run`'s load phase: the validation scenario when the profile has a resource server
+ * (the correctness counters matter most there), else issuance. A target it cannot load is an
+ * error result naming why, never a silent pass.
+ */
+export function defaultLoadPhase(): Phase {
+  return {
+    name: 'load',
+    async run(context) {
+      const profile = context.environment.target.profile;
+      const scenario = profile.resourceServer ? 'validation' : 'issuance';
+      try {
+        return await loadPhase({ scenario, ...defaultRunLoad }).run(context);
+      } catch (error) {
+        if (!(error instanceof TokenproofError)) throw error;
+        // A profile that describes nothing to load (no client, no resource server) is not
+        // applicable, as a missing capability is; a target that broke under load is an error.
+        const notApplicable = error instanceof UsageError;
+        const check: CheckResult = {
+          id: 'load.ran',
+          suite: 'load',
+          title: 'The load phase ran',
+          level: 'MUST',
+          outcome: notApplicable ? 'skip' : 'error',
+          reason: context.redactor.scrub(notApplicable ? error.message : `the ${scenario} load could not run: ${error.message}`),
+          spec: [],
+          durationMs: 0,
+          evidence: { exchanges: [], notes: [] },
+          phase: 'load',
+        };
+        for (const reporter of context.reporters) await reporter.onCheckEnd?.(check);
+        return { checks: [check] };
+      }
+    },
+  };
+}
 
 export function loadPhase(options: LoadPhaseOptions): Phase {
   // Read before anything starts: a bad --baseline is a usage error, not a failed run.

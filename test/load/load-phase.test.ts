@@ -97,6 +97,35 @@ describe('tokenproof load against the embedded stack', () => {
   });
 });
 
+describe('tokenproof run includes a short load phase', () => {
+  it('validates pool tokens against the embedded stack with the correctness counters in the report; --skip-load leaves it out', {
+    timeout: 120_000,
+  }, async () => {
+    const out = mkdtempSync(join(tmpdir(), 'tokenproof-run-load-'));
+    const run = await runCli(['run', '--suites', 'discovery', '--out', join(out, 'with')]);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const report = JSON.parse(readFileSync(join(out, 'with', 'latest', 'report.json'), 'utf8')) as RunResult;
+    expect(report.phases?.map((phase) => phase.name)).toEqual(['conformance', 'load']);
+    const l01 = report.checks.find((check) => check.catalog === 'L01');
+    expect(l01?.outcome).toBe('pass');
+    const load = report.phases?.[1]?.details?.['load'] as {
+      scenario: string;
+      correctness: { sent: Record<string, number>; wronglyAccepted: Record<string, number> };
+    };
+    expect(load.scenario).toBe('validation');
+    // Every invalid kind was sent: expired and forged to the RS that trusts the test issuer,
+    // revoked ones to the RS that trusts the reference issuer (the profile's propagation block).
+    for (const kind of ['valid', 'expired', 'forged', 'revoked']) expect(load.correctness.sent[kind], kind).toBeGreaterThan(0);
+    expect(load.correctness.wronglyAccepted).toEqual({ expired: 0, forged: 0, revoked: 0 });
+
+    const skipped = await runCli(['run', '--suites', 'discovery', '--skip-load', '--out', join(out, 'without')]);
+    expect(skipped.code).toBe(0);
+    const without = JSON.parse(readFileSync(join(out, 'without', 'latest', 'report.json'), 'utf8')) as RunResult;
+    expect(without.phases?.map((phase) => phase.name)).toEqual(['conformance']);
+  });
+});
+
 describe('a resource server that skips the signature check only when busy', () => {
   it('passes the rs-claims signature checks and a slow load, and fails L01 under a fast one', {
     timeout: 180_000,
