@@ -23,7 +23,9 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
-const ms = (value: number) => (value >= 1000 ? `${(value / 1000).toFixed(2)} s` : `${Math.round(value)} ms`);
+/** Sub-millisecond below 10 ms: a push-based RS is often done before the first poll. */
+const ms = (value: number) =>
+  value >= 1000 ? `${(value / 1000).toFixed(2)} s` : value < 10 ? `${value.toFixed(1)} ms` : `${Math.round(value)} ms`;
 
 /** The resource servers that trust the target issuer: the propagation block, else a resourceServer with trusts: issuer. */
 function observers(t: CheckContext): { urls: string[]; audience: string; scope: string | undefined } {

@@ -9,7 +9,6 @@ export default check({
   spec: ['RFC7519-4.1.7', 'RFC6750-5.2'],
   level: 'MUST',
   needs: ['resourceServer'],
-  dependsOn: ['rs-claims.valid-token'],
   async run(t: CheckContext) {
     const endpoints = t.target.profile.resourceServer?.highAssurance ?? [];
     if (endpoints.length === 0) t.skip('the profile declares no high-assurance endpoints (resourceServer.highAssurance)');

@@ -10,7 +10,6 @@ export default check({
   spec: ['RFC9449-7.1', 'RFC9449-4.3'],
   level: 'MUST',
   needs: ['resourceServer'],
-  dependsOn: ['rs-claims.valid-token'],
   async run(t: CheckContext) {
     const support = await t.steps.dpop.support();
     if (!support.supported) t.skip(support.how);

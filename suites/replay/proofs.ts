@@ -7,8 +7,11 @@ import type { DpopSession } from '../../harness/steps/dpop.ts';
 import { forgeDpopProofs, generateDpopKey } from '../../harness/test-issuer/dpop-proofs.ts';
 import { describeAnswer, isAccepted } from '../rs-errors/answers.ts';
 
-/** The DPoP checks after P01: they need the valid DPoP request accepted (P01) and the S01 control. */
-export const afterValidDpop = ['rs-claims.valid-token', 'replay.dpop-valid'];
+/**
+ * The DPoP checks after P01 need the valid DPoP request accepted (P01): when it is not, they are
+ * `error` naming it; when the RS has no DPoP, P01 skips and so do they.
+ */
+export const afterValidDpop = ['replay.dpop-valid'];
 
 export async function dpopSession(t: CheckContext): Promise<DpopSession> {
   const support = await t.steps.dpop.support();

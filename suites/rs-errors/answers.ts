@@ -2,6 +2,12 @@
  * How an RS answered, in the reader's terms, shared by the resource-server suites: accepted or
  * refused, the OAuth challenge (RFC 6750 §3 Bearer, RFC 9449 §7.1 DPoP) and a one-line
  * description for reasons and notes (the runner scrubs registered tokens from both).
+ *
+ * Valid tokens come from the S01 positive control (`steps.resourceServer.control()`, once per
+ * run), not from the runner's `dependsOn`: when the RS accepts no valid token at all the step
+ * raises PreconditionFailed naming S01 (the check is `error`), and when S01 fails only for its
+ * typ finding (an RS that refuses at+jwt but accepts JWT) these checks still run with the typ
+ * the RS accepts, as the rest of the RS matrix does.
  */
 import { type Challenge, challengeFor, parseWwwAuthenticate } from '../../harness/oauth/www-authenticate.ts';
 import type { ResourceAnswer } from '../../harness/steps/resource-server.ts';

@@ -28,7 +28,6 @@ export default check({
   spec: ['RFC6750-3', 'RFC6750-3.1'],
   level: 'MUST',
   needs: ['resourceServer'],
-  dependsOn: ['rs-claims.valid-token'],
   async run(t: CheckContext) {
     const { token, scope } = await tokenWithoutScope(t);
     const required = t.target.profile.resourceServer!.scope!;

@@ -13,7 +13,6 @@ export default check({
   spec: ['RFC6750-2', 'RFC6750-3.1'],
   level: 'MUST',
   needs: ['resourceServer'],
-  dependsOn: ['rs-claims.valid-token'],
   async run(t: CheckContext) {
     const rs = t.steps.resourceServer;
     const token = await (await rs.control()).token();

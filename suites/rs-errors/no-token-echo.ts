@@ -22,7 +22,6 @@ export default check({
   spec: ['RFC6750-5.3', 'RFC6750-3'],
   level: 'MUST',
   needs: ['resourceServer'],
-  dependsOn: ['rs-claims.valid-token'],
   async run(t: CheckContext) {
     const rs = t.steps.resourceServer;
     const control = await rs.control();

@@ -10,7 +10,6 @@ export default check({
   spec: ['RFC6750-2.3', 'RFC9700-4.3.2'],
   level: 'SHOULD',
   needs: ['resourceServer'],
-  dependsOn: ['rs-claims.valid-token'],
   async run(t: CheckContext) {
     const rs = t.steps.resourceServer;
     const token = await (await rs.control()).token();

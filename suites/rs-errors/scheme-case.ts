@@ -9,7 +9,6 @@ export default check({
   spec: ['RFC9110-11.1', 'RFC6750-2.1'],
   level: 'MUST',
   needs: ['resourceServer'],
-  dependsOn: ['rs-claims.valid-token'],
   async run(t: CheckContext) {
     const rs = t.steps.resourceServer;
     const control = await rs.control();

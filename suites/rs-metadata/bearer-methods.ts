@@ -10,7 +10,6 @@ export default check({
   spec: ['RFC9728-2', 'RFC6750-2.1', 'RFC6750-2.3'],
   level: 'MUST',
   needs: ['resourceServer'],
-  dependsOn: ['rs-claims.valid-token'],
   async run(t: CheckContext) {
     const { document, url } = await t.steps.resourceMetadata.requireMetadata();
     const methods = document.bearer_methods_supported;

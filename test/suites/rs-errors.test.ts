@@ -46,7 +46,6 @@ describe('rs-errors suite', () => {
     const results = await runSelected(rs.target(), { suites: ['rs-errors'] });
     const outcomes = Object.fromEntries([...results].map(([id, result]) => [id, result.outcome]));
     expect(outcomes).toEqual({
-      'rs-claims.valid-token': 'pass',
       'rs-errors.no-credentials': 'pass',
       'rs-errors.invalid-token': 'pass',
       'rs-errors.malformed-request': 'pass',
@@ -56,6 +55,17 @@ describe('rs-errors suite', () => {
       'rs-errors.no-token-echo': 'pass',
     });
     expect(results.get('rs-errors.invalid-token')!.reason).toMatch(/3 invalid tokens/);
+  });
+
+  it('is error naming the positive control S01 when the RS accepts no valid token', async () => {
+    const rs = await withFlaw({
+      request: (request) =>
+        authorizationOf(request) ? jsonAnswer(401, {}, { 'www-authenticate': 'Bearer error="invalid_token"' }) : request,
+    });
+    const results = await runSelected(rs.target(), { suites: ['rs-errors'] });
+    expect(results.get('rs-errors.scheme-case')!.outcome).toBe('error');
+    expect(results.get('rs-errors.scheme-case')!.reason).toMatch(/positive control S01 \(rs-claims.valid-token\) failed/);
+    expect(results.get('rs-errors.invalid-token')!.outcome).toBe('pass');
   });
 
   it('E01 fails without WWW-Authenticate, warns on an error code for a request without credentials', async () => {
