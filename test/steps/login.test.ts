@@ -10,10 +10,12 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../harness/env/free-port.ts';
 import { Redactor } from '../../harness/lib/redactor.ts';
+import { listenForRedirect, RedirectListenerError } from '../../harness/oauth/redirect-listener.ts';
 import { type ProfileInput, profileSchema } from '../../harness/profile/schema.ts';
 import type { Target } from '../../harness/runner/target.ts';
 import { CheckFailed, StepError } from '../../harness/runner/verdict.ts';
-import { createSteps, RunCache } from '../../harness/steps/index.ts';
+import { chromiumExecutable } from '../../harness/steps/browser.ts';
+import { createSteps, RunCache, redactUrlQuery } from '../../harness/steps/index.ts';
 import { claimsOf, startTestIssuer, type TestIssuer } from '../support/issuer.ts';
 
 let issuer: TestIssuer;
@@ -155,6 +157,23 @@ describe('refresh token from a command', () => {
     expect(tokens).toMatchObject({ via: 'command', clientName: 'primary', refreshToken });
     expect(notes.join('\n')).toMatch(/refreshTokenCommand \(primary client; no browser login\)/);
     expect((await steps.refresh(tokens.refreshToken)).status).toBe(200);
+  });
+});
+
+describe('login plumbing', () => {
+  it('takes Chromium from TOKENPROOF_CHROMIUM, else Debian’s /usr/bin/chromium', async () => {
+    expect(await chromiumExecutable({ TOKENPROOF_CHROMIUM: '/opt/chromium/chrome' })).toBe('/opt/chromium/chrome');
+    expect(await chromiumExecutable({})).toBe('/usr/bin/chromium');
+  });
+
+  it('refuses a redirect URI it cannot listen on (not loopback http)', async () => {
+    await expect(listenForRedirect('https://app.example.com/callback')).rejects.toThrow(RedirectListenerError);
+  });
+
+  it('names query parameters in evidence, never their values', () => {
+    expect(redactUrlQuery('http://127.0.0.1:1/authorize?code=secret-code&state=s1')).toBe(
+      'http://127.0.0.1:1/authorize?code=…&state=…',
+    );
   });
 });
 
