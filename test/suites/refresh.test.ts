@@ -135,6 +135,17 @@ describe('refresh suite', () => {
     expect(accessTokens.reason).toMatch(/the family's access token is still active at introspection/);
   });
 
+  it('R08 fails when a rotated refresh token still works after the grace window', async () => {
+    fapi.setFlaws([reuseNotDetected]);
+    try {
+      const result = await outcomeOf(fapiTarget(fapi), 'refresh.grace-window');
+      expect(result.outcome).toBe('fail');
+      expect(result.reason).toMatch(/RT1 still works after the 5000 ms grace window/);
+    } finally {
+      fapi.setFlaws([]);
+    }
+  });
+
   it('R08 fails when the fapi2 profile meets an issuer without a grace window', async () => {
     const result = await outcomeOf(fapiTarget(issuer), 'refresh.grace-window');
     expect(result.outcome).toBe('fail');
