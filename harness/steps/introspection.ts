@@ -55,6 +55,8 @@ export interface IntrospectionAnswer extends HttpAnswer<IntrospectionBody> {
 export interface AudienceToken {
   accessToken: string;
   refreshToken?: string;
+  /** expires_in of the token answer, when the issuer gave one. */
+  expiresIn?: number;
   /** How the audience was asked for, for the report: RFC 8707 resource, the client's tokenParams, or not at all. */
   requestedWith: 'resource' | 'tokenParams' | 'none';
   audience?: string;
@@ -151,6 +153,7 @@ export function introspectionSteps(
     return {
       accessToken: issued.access_token,
       ...(issued.refresh_token && { refreshToken: issued.refresh_token }),
+      ...(typeof issued.expires_in === 'number' && { expiresIn: issued.expires_in }),
       requestedWith,
       ...(audience && { audience }),
     };

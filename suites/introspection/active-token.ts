@@ -1,5 +1,6 @@
 import { check } from '../../harness/runner/check.ts';
 import type { CheckContext } from '../../harness/runner/context.ts';
+import { jwsHeader } from '../../harness/steps/index.ts';
 
 export default check({
   id: 'introspection.active-token',
@@ -15,6 +16,10 @@ export default check({
     if (answer.status === 401 || answer.body.error === 'invalid_client')
       t.error(
         `the introspecting client was refused (HTTP ${answer.status} ${String(answer.body.error ?? '')}): check issuer.introspection.client or clients.resourceServer in the profile`,
+      );
+    if (answer.status === 400 && answer.body.error === 'unsupported_token_type')
+      t.fail(
+        `the issuer refuses to introspect this token (400 unsupported_token_type${jwsHeader(issued.accessToken) ? ', a JWT access token' : ''}): RFC 7662 §2.3 has an authorized query answered with an introspection response (active:false at least), not an error; if only some resources' tokens are introspectable, name one in issuer.introspection.audience`,
       );
     t.assert(answer.status === 200, `introspecting a valid token answered HTTP ${answer.status}, not 200 (RFC 7662 §2.2)`);
     t.assert(!answer.jsonError, `the introspection answer is not JSON: ${answer.jsonError}`);

@@ -61,6 +61,15 @@ describe('introspection suite', () => {
     expect(JSON.stringify(sent?.request)).toMatch(/audience=api%3A%2F%2Forders|audience=api:\/\/orders/);
   });
 
+  it('I01 fails when the issuer refuses to introspect a live token (unsupported_token_type), naming the way out', async () => {
+    flaw({ path: '/introspect', status: 400, body: { error: 'unsupported_token_type' } });
+    const result = await outcomeOf(issuer.target(), 'introspection.active-token');
+    expect(result.outcome).toBe('fail');
+    expect(result.reason).toMatch(
+      /refuses to introspect this token .*a JWT access token.*RFC 7662 §2.3.*issuer.introspection.audience/,
+    );
+  });
+
   it('I01 fails on a server error', async () => {
     flaw({ path: '/introspect', status: 500 });
     const result = await outcomeOf(issuer.target(), 'introspection.active-token');

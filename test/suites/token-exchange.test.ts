@@ -130,6 +130,37 @@ describe('token-exchange suite', () => {
     expect(result.reason).toMatch(/a revoked subject_token was exchanged/);
   });
 
+  it('X03 fails when an expired subject token is exchanged (the issuer clock shifted past its exp)', async () => {
+    // The flaw: while the clock is shifted, exchanges ignore the subject's expiry and issue a token.
+    let shifted = false;
+    flaw(
+      {
+        path: '/admin/clock',
+        request: (request) => {
+          shifted = Number(JSON.parse(request.body).offsetSeconds) > 0;
+          return undefined;
+        },
+      },
+      {
+        path: '/token',
+        respond: (request) =>
+          shifted && exchangeRequest(request.body)
+            ? {
+                status: 200,
+                body: {
+                  access_token: 'issued-from-an-expired-subject',
+                  issued_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+                  token_type: 'Bearer',
+                },
+              }
+            : undefined,
+      },
+    );
+    const result = await outcomeOf(target(issuer), 'token-exchange.invalid-subject');
+    expect(result.outcome).toBe('fail');
+    expect(result.reason).toMatch(/an expired subject_token was exchanged/);
+  });
+
   it('X04 fails when an unknown audience is granted, warns when refused without invalid_target', async () => {
     flaw({
       path: '/token',
