@@ -88,6 +88,16 @@ describe('discovery suite', () => {
     expect(result.reason).toMatch(/the JSON is an array, not an object/);
   });
 
+  it('D01 fails on a JSON object served as another content type (OIDC Discovery §4.2: application/json)', async () => {
+    const issuer = await withFlaw({
+      path: isMetadataPath,
+      answer: (answer) => ({ ...answer, headers: { ...answer.headers, 'content-type': 'text/html; charset=utf-8' } }),
+    });
+    const result = await outcomeOf(issuer.target(), 'discovery.well-known');
+    expect(result.outcome).toBe('fail');
+    expect(result.reason).toMatch(/a JSON object served as content-type text\/html; charset=utf-8, not application\/json/);
+  });
+
   it('D01 passes when only the RFC 8414 URL serves the document', async () => {
     const issuer = await withFlaw({ path: wellKnown.openid, status: 404 });
     const result = await outcomeOf(issuer.target(), 'discovery.well-known');
