@@ -322,6 +322,8 @@ export function loginSteps(io: StepIO, discovery: ReturnType<typeof discoverySte
     if (!command) throw new StepError('the profile gives neither login.steps nor login.refreshTokenCommand');
     if (wanted && wanted !== command.client)
       throw new StepError(`login.refreshTokenCommand gives a token of the ${command.client} client, not the ${wanted} client`);
+    // Its environment may carry credentials (a user's password, a client secret): never shown.
+    for (const value of Object.values(command.env)) io.redactor.register(value);
     const [file, ...args] = command.command;
     const stdout = await new Promise<string>((resolve, reject) => {
       execFile(
