@@ -20,9 +20,13 @@ export interface Judgement {
 
 const statusText = (answer: ResourceAnswer) => (answer.status === 0 ? `no answer (${answer.text})` : `HTTP ${answer.status}`);
 
-/** Whether the answer carries the token, or a long piece of it, back to the caller. */
+/**
+ * Whether the answer carries the token back to the caller: the whole token, or its signature
+ * (what makes it usable). A quoted header or payload is not a credential.
+ */
 export function echoes(answer: ResourceAnswer, token: string): boolean {
-  const pieces = [token, ...token.split('.')].filter((piece) => piece.length >= 32);
+  const parts = token.split('.');
+  const pieces = [token, ...(parts.length === 3 ? [parts[2]!] : [])].filter((piece) => piece.length >= 32);
   const headers = [...answer.headers.values()].join('\n');
   return pieces.some((piece) => answer.text.includes(piece) || headers.includes(piece));
 }
