@@ -34,7 +34,10 @@ function describeAnswer(url: string, answer: HttpAnswer): MetadataAnswer {
   if (!answer.text.trim()) return { ...base, problem: 'HTTP 200 with an empty body' };
   const body: unknown = answer.body;
   if (!body || typeof body !== 'object' || Array.isArray(body))
-    return { ...base, problem: `HTTP 200 but the JSON is ${Array.isArray(body) ? 'an array' : typeof body}, not an object` };
+    return {
+      ...base,
+      problem: `HTTP 200 but the JSON is ${body === null ? 'null' : Array.isArray(body) ? 'an array' : `a ${typeof body}`}, not an object`,
+    };
   return { ...base, document: body as Record<string, unknown> };
 }
 
