@@ -1,8 +1,8 @@
 /**
  * Forgeries made from a token of the target issuer, for a resource server that trusts that
  * issuer (`trusts: issuer`): the harness holds no key the RS trusts, but many cases need none —
- * an unsigned token, an edited or relabelled signature, a key of the attacker's own, a shape no
- * parser should take. Each keeps the real token's header and claims, so the only thing wrong is
+ * an unsigned token, an edited or relabelled signature, a key of the attacker's own (an unknown
+ * kid among them), a shape no parser should take. Each keeps the real token's header and claims, so the only thing wrong is
  * the one change; names and catalog codes are those of variations.ts. The claim matrix (S13,
  * S16–S24, S29) needs a trusted key and has no case here.
  */
@@ -131,6 +131,14 @@ export function mutateIssuedToken(token: string, attacker: AttackerKey): ForgedT
     'reject',
     byAttacker({ x5c: [attacker.certificateBase64Der] }),
     'x5c carries a self-signed certificate for the signing key',
+  );
+
+  add(
+    'S12',
+    'kid-unknown',
+    'reject',
+    byAttacker({ kid: `unknown-${randomBytes(6).toString('hex')}` }),
+    'signed by an unpublished key under a kid nobody has seen',
   );
 
   for (const [name, kid, what] of [

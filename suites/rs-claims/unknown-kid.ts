@@ -6,7 +6,7 @@ import { pollUntil } from '../../harness/lib/poll.ts';
 import { check } from '../../harness/runner/check.ts';
 import type { CheckContext } from '../../harness/runner/context.ts';
 import type { TestKeyAlg } from '../../harness/test-issuer/keys.ts';
-import { harnessControl, judge } from './forged.ts';
+import { conclude, harnessControl, judge, sendForgeries } from './forged.ts';
 
 const burst = 5;
 
@@ -18,8 +18,18 @@ export default check({
   level: 'MUST',
   needs: ['resourceServer'],
   async run(t: CheckContext) {
+    if (!t.target.testIssuer) {
+      // trusts: issuer — the refusal can still be judged; the target issuer's JWKS fetches cannot be counted.
+      const run = await sendForgeries(t, 'S12');
+      conclude(
+        t,
+        run,
+        "tokens with an unknown kid (JWKS refetches not counted: the harness does not see the target issuer's JWKS)",
+      );
+      return;
+    }
     const control = await harnessControl(t, "the harness test issuer's JWKS fetch counter");
-    const testIssuer = t.target.testIssuer!;
+    const testIssuer = t.target.testIssuer;
     const forger = testIssuer.forger.withTyp(control.typ);
     const mark = testIssuer.jwksFetches.mark();
     const started = performance.now();

@@ -213,7 +213,7 @@ describe('rs-claims suite', () => {
           .map((result) => result.id);
       expect(by('fail')).toEqual([]);
       expect(by('error')).toEqual([]);
-      expect(by('pass')).toEqual(['S01', 'S02', 'S03', 'S05', 'S07', 'S08', 'S10', 'S11', 'S25', 'S26', 'S27']);
+      expect(by('pass')).toEqual(['S01', 'S02', 'S03', 'S05', 'S07', 'S08', 'S10', 'S11', 'S12', 'S25', 'S26', 'S27']);
       expect(results.get('rs-claims.valid-token')!.reason).toMatch(
         /accepted a token from the target issuer \(alg RS256, typ at\+jwt\)/,
       );
