@@ -120,9 +120,10 @@ export default check({
     const stillAccepted = observed.filter((sample) => sample.ms === undefined);
     const samples = observed.flatMap((sample) => (sample.ms === undefined ? [] : [sample.ms])).sort((a, b) => a - b);
     const polls = observed.reduce((sum, sample) => sum + sample.polls, 0);
+    const atFirstPoll = observed.filter((sample) => sample.ms !== undefined && sample.polls === 1).length;
     const statuses = [...new Set(observed.map((sample) => sample.status))].join('/');
     const slo = `SLO ${ms(sloMs)}${declared === undefined ? ' (default: the profile sets no slo.revocationPropagation)' : ''}`;
-    const over = `${tokenCount} tokens × ${urls.length} resource server${urls.length > 1 ? 's' : ''}, polled every ${pollEveryMs} ms (${polls} polls)`;
+    const over = `${tokenCount} tokens × ${urls.length} resource server${urls.length > 1 ? 's' : ''}, polled every ${pollEveryMs} ms (${polls} polls${atFirstPoll ? `; ${atFirstPoll} already refused at the first poll` : ''})`;
     const stats = samples.length
       ? `p50 ${ms(percentile(samples, 50))}, p95 ${ms(percentile(samples, 95))}, max ${ms(samples.at(-1)!)}`
       : 'no token was refused';

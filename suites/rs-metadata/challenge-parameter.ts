@@ -1,5 +1,6 @@
 import { check } from '../../harness/runner/check.ts';
 import type { CheckContext } from '../../harness/runner/context.ts';
+import { servesItsOwnIdentifier } from './document.ts';
 
 export default check({
   id: 'rs-metadata.challenge-parameter',
@@ -20,7 +21,17 @@ export default check({
     const document = challengeUrl === found.url ? found.document : await steps.fetchDocument(challengeUrl, tried);
     // §3.3 (MUST): metadata reached through the challenge names the URL the request went to.
     if (!document) t.fail(`the challenge names ${challengeUrl}, which serves no metadata (${tried.join('; ')})`, 'MUST');
-    if (document.resource !== requestUrl) {
+    if (
+      document.resource !== requestUrl &&
+      typeof document.resource === 'string' &&
+      servesItsOwnIdentifier(challengeUrl, document.resource, requestUrl)
+    ) {
+      // A same-origin path prefix: what MCP servers publish, and what draft-mcguinness-oauth-rfc9728bis
+      // would allow; RFC 9728 §3.3 as published still asks for the identical URL.
+      t.warn(
+        `the challenge names ${challengeUrl}, the metadata of ${document.resource}, a prefix of ${requestUrl}; RFC 9728 §3.3 asks for the URL the request went to, identically`,
+      );
+    } else if (document.resource !== requestUrl) {
       t.fail(
         `the challenge names ${challengeUrl}, whose resource is ${JSON.stringify(document.resource)}, not ${requestUrl}, the URL the request went to (RFC 9728 §3.3: MUST be identical)`,
         'MUST',

@@ -1,3 +1,4 @@
+import { wellKnown, wellKnownUrl } from '../../harness/oauth/well-known.ts';
 import { check } from '../../harness/runner/check.ts';
 import type { CheckContext } from '../../harness/runner/context.ts';
 
@@ -28,6 +29,12 @@ export default check({
       source === 'challenge'
         ? `the URL the request went to, ${identifiers[0]} (the document came from the challenge, RFC 9728 §3.3)`
         : identifiers.join(' or ');
+    if (source === 'challenge' && !identifiers.includes(resource) && servesItsOwnIdentifier(url, resource, identifiers[0]!)) {
+      // The document sits at the well-known URL of its own identifier (§3.1, §3.3 first rule); that
+      // the challenge points a request for a sub-path at it is M03's §3.3 finding, not this one's.
+      t.passReason(`${url} serves the metadata of ${resource}, a prefix of the requested ${identifiers[0]} (see M03)`);
+      return;
+    }
     t.assert(
       identifiers.includes(resource),
       `resource is "${resource}", not identical to ${against}: a client MUST NOT use this metadata (RFC 9728 §3.3)`,
@@ -35,3 +42,19 @@ export default check({
     t.passReason(`${url} serves the metadata of ${resource}`);
   },
 });
+
+/** The document's URL is the path-inserted well-known URL of `resource`, a same-origin path prefix of the requested URL. */
+export function servesItsOwnIdentifier(documentUrl: string, resource: string, requested: string): boolean {
+  try {
+    const own = new URL(resource);
+    const asked = new URL(requested);
+    const prefix = own.pathname.replace(/\/$/, '');
+    return (
+      own.origin === asked.origin &&
+      (asked.pathname === prefix || asked.pathname.startsWith(`${prefix}/`)) &&
+      wellKnownUrl(resource, wellKnown.protectedResource) === documentUrl
+    );
+  } catch {
+    return false;
+  }
+}

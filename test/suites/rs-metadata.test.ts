@@ -123,11 +123,11 @@ describe('rs-metadata suite', () => {
     const warned = await outcomeOf(dropped.target(), 'rs-metadata.challenge-parameter');
     expect(warned.outcome).toBe('warn');
     expect(warned.reason).toMatch(/carries no resource_metadata parameter/);
-    const rootPath = '/.well-known/oauth-protected-resource';
+    const otherPath = '/.well-known/oauth-protected-resource/other';
     const elsewhere = await withFlaw({
-      request: (request) => (request.url === rootPath ? jsonAnswer(200, { resource: origin }) : request),
+      request: (request) => (request.url === otherPath ? jsonAnswer(200, { resource: `${origin}/other` }) : request),
       response: challengeNames(
-        (base) => `${base}${rootPath}`,
+        (base) => `${base}${otherPath}`,
         () => origin,
       ),
     });
@@ -135,6 +135,26 @@ describe('rs-metadata suite', () => {
     const failed = await outcomeOf(elsewhere.target(), 'rs-metadata.challenge-parameter');
     expect(failed.outcome).toBe('fail');
     expect(failed.reason).toMatch(/not .*\/protected, the URL the request went to/);
+  });
+
+  it('M01 passes and M03 warns when the challenge names the metadata of a path prefix (the origin)', async () => {
+    let origin = '';
+    const rootPath = '/.well-known/oauth-protected-resource';
+    const prefix = await withFlaw({
+      config: { resourceMetadata: undefined },
+      request: (request) =>
+        request.url === rootPath ? jsonAnswer(200, { resource: origin, authorization_servers: [testIssuer.url] }) : request,
+      response: challengeNames(
+        (base) => `${base}${rootPath}`,
+        () => origin,
+      ),
+    });
+    origin = prefix.url;
+    // The origin's metadata is found at the origin's well-known URL first: identical to the origin, M01 passes.
+    expect((await outcomeOf(prefix.target(), 'rs-metadata.document')).outcome).toBe('pass');
+    const warned = await outcomeOf(prefix.target(), 'rs-metadata.challenge-parameter');
+    expect(warned.outcome).toBe('warn');
+    expect(warned.reason).toMatch(/a prefix of .*\/protected; RFC 9728 §3.3 asks for the URL the request went to/);
   });
 
   it('M04 fails when bearer_methods_supported misdescribes the query method', async () => {
