@@ -5,6 +5,7 @@
  */
 import { decodeJwt } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { profileSchema } from '../../harness/profile/schema.ts';
 import type { RunningTestIssuer } from '../../harness/test-issuer/server.ts';
 import {
   authorizationOf,
@@ -14,6 +15,7 @@ import {
   startFlawedRs,
   startRsTestIssuer,
 } from '../support/flawed-rs-errors.ts';
+import { startTestStack } from '../support/resource-server.ts';
 import { outcomeOf, runSelected } from '../support/run-checks.ts';
 
 vi.mock('../../harness/oauth/dpop.ts', async (importOriginal) => {
@@ -64,6 +66,26 @@ describe('replay suite', () => {
     });
     expect(results.get('replay.dpop-iat-window')!.reason).toMatch(/accepted iat from -(5\d|60) s .* to \+(5\d|60) s/);
     expect(results.get('replay.dpop-nonce')!.reason).toMatch(/uses no server nonces/);
+  });
+
+  it('against an RS that trusts the target issuer, the bound tokens come from its token endpoint (DPoP proof there)', async () => {
+    const stack = await startTestStack();
+    try {
+      const profile = profileSchema.parse({
+        name: 'issuer-trusting RS',
+        issuer: { url: stack.issuer.url, clients: { primary: { id: 'primary', secret: stack.issuer.secrets.primary } } },
+        resourceServer: { url: stack.rs.protectedUrl, audience: 'api://default', scope: 'read', trusts: 'issuer' },
+      });
+      const target = { name: profile.name, profile, baseDir: process.cwd() };
+      const results = await runSelected(target, { checks: ['P01', 'P05', 'P07'] });
+      expect(outcomes(results)).toEqual({
+        'replay.dpop-valid': 'pass',
+        'replay.dpop-ath-binding': 'pass',
+        'replay.dpop-downgrade': 'pass',
+      });
+    } finally {
+      await stack.close();
+    }
   });
 
   it('with server nonces every DPoP check passes, P08 included', async () => {

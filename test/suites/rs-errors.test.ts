@@ -3,6 +3,7 @@
  * same server with one deliberate flaw at a time (the guarding check fails, or warns for SHOULD).
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { profileSchema } from '../../harness/profile/schema.ts';
 import type { RunningTestIssuer } from '../../harness/test-issuer/server.ts';
 import {
   authorizationOf,
@@ -12,6 +13,7 @@ import {
   startFlawedRs,
   startRsTestIssuer,
 } from '../support/flawed-rs-errors.ts';
+import { startTestStack } from '../support/resource-server.ts';
 import { outcomeOf, runSelected } from '../support/run-checks.ts';
 
 let testIssuer: RunningTestIssuer;
@@ -55,6 +57,33 @@ describe('rs-errors suite', () => {
       'rs-errors.no-token-echo': 'pass',
     });
     expect(results.get('rs-errors.invalid-token')!.reason).toMatch(/3 invalid tokens/);
+  });
+
+  it('passes against a reference RS that trusts the target issuer (tokens from its token endpoint)', async () => {
+    const stack = await startTestStack({ rs: { resourceMetadata: {} } });
+    try {
+      const profile = profileSchema.parse({
+        name: 'issuer-trusting RS',
+        issuer: {
+          url: stack.issuer.url,
+          clients: { primary: { id: 'primary', secret: stack.issuer.secrets.primary, scopes: ['openid', 'read', 'write'] } },
+        },
+        resourceServer: { url: stack.rs.protectedUrl, audience: 'api://default', scope: 'read', trusts: 'issuer' },
+      });
+      const results = await runSelected({ name: profile.name, profile, baseDir: process.cwd() }, { suites: ['rs-errors'] });
+      expect(Object.fromEntries([...results].map(([id, result]) => [id, result.outcome]))).toEqual({
+        'rs-errors.no-credentials': 'pass',
+        'rs-errors.invalid-token': 'pass',
+        'rs-errors.malformed-request': 'pass',
+        'rs-errors.insufficient-scope': 'pass',
+        'rs-errors.query-token': 'pass',
+        'rs-errors.scheme-case': 'pass',
+        'rs-errors.no-token-echo': 'pass',
+      });
+      expect(results.get('rs-errors.invalid-token')!.reason).toMatch(/^1 invalid tokens/);
+    } finally {
+      await stack.close();
+    }
   });
 
   it('is error naming the positive control S01 when the RS accepts no valid token', async () => {
