@@ -17,7 +17,7 @@ export default check({
     if (!tokens.accessToken)
       t.skip('the login gave a refresh token only (refreshTokenCommand): no access token of the grant to watch');
     if (!(await seen.active(tokens.accessToken)))
-      t.error(`the access token of a fresh login is not active at ${seen.via}, so its revocation cannot be observed`);
+      t.skip(`the access token of a fresh login is not active at ${seen.via} (see I01): its revocation cannot be observed`);
     await t.steps.requireRevoked(tokens.refreshToken, { client: tokens.auth, hint: 'refresh_token' });
     t.assert(
       await seen.becomesInactive(tokens.accessToken),

@@ -155,6 +155,24 @@ describe('revocation suite', () => {
     expect(result.reason).toMatch(/without client authentication answered HTTP 200/);
   });
 
+  it('V06 fails when an unauthenticated request is refused on the wire but revokes the token anyway', async () => {
+    flaw({
+      path: '/revoke',
+      request: (request, upstream) =>
+        request.headers.authorization
+          ? undefined
+          : {
+              ...request,
+              headers: { ...request.headers, authorization: basicAuthorization('primary', upstream.secrets.primary) },
+            },
+      answer: (answer, request) =>
+        request.headers.authorization ? undefined : { ...answer, status: 401, json: { error: 'invalid_client' } },
+    });
+    const result = await outcomeOf(issuer.target(), 'revocation.client-auth');
+    expect(result.outcome).toBe('fail');
+    expect(result.reason).toMatch(/failed client authentication revoked the refresh token anyway/);
+  });
+
   it('V06 fails when a wrong secret is answered 400 instead of 401', async () => {
     flaw({
       path: '/revoke',

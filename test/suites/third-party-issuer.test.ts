@@ -7,7 +7,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckResult } from '../../harness/results/model.ts';
 import { runSelected } from '../support/run-checks.ts';
-import { introspectedResource, startThirdPartyIssuer, type ThirdPartyIssuer } from '../support/third-party-issuer.ts';
+import {
+  introspectedResource,
+  jwtResource,
+  startThirdPartyIssuer,
+  type ThirdPartyIssuer,
+} from '../support/third-party-issuer.ts';
 
 const ownSuites = ['revocation', 'introspection', 'token-exchange'];
 const otherSuites = ['discovery', 'jwks', 'token-endpoint'];
@@ -91,6 +96,27 @@ describe('third-party issuer (oidc-provider)', () => {
       expect(checks.get(id)?.outcome, id).toBe('skip');
     for (const result of checks.values())
       expect(['pass', 'warn', 'skip'], `${result.id}: ${result.reason}`).toContain(result.outcome);
+  });
+
+  it('with JWT access tokens at introspection, I01 fails by RFC 7662 §2.3 and the revocation checks judge refresh tokens or skip', async () => {
+    // oidc-provider answers 400 unsupported_token_type to introspection of a JWT access token;
+    // §2.3 has an authorized query answered with an introspection response, so I01 fails it
+    // (that is why the correct profile above introspects tokens of the opaque resource).
+    const base = issuer.target().profile.issuer!;
+    const jwtOnly = issuer.target({
+      issuer: {
+        ...base,
+        introspection: undefined,
+        clients: { ...base.clients!, primary: { ...base.clients!.primary, tokenParams: { resource: jwtResource } } },
+      },
+    });
+    const checks = await runSelected(jwtOnly, { suites: ['revocation', 'introspection'] });
+    expect(checks.get('introspection.active-token')).toMatchObject({
+      outcome: 'fail',
+      reason: expect.stringMatching(/400 unsupported_token_type, a JWT access token.*RFC 7662 §2.3/),
+    });
+    for (const result of checks.values())
+      if (result.suite === 'revocation') expect(['pass', 'skip'], `${result.id}: ${result.reason}`).toContain(result.outcome);
   });
 
   it('skips token exchange with the reason: oidc-provider offers no RFC 8693 grant', () => {
