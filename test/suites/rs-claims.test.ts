@@ -9,6 +9,7 @@ import { type RunningResourceServer, startResourceServer } from '../../harness/r
 import type { CheckResult } from '../../harness/results/model.ts';
 import type { Target } from '../../harness/runner/target.ts';
 import { type RunningTestIssuer, startHarnessIssuer } from '../../harness/test-issuer/server.ts';
+import { judge } from '../../suites/rs-claims/forged.ts';
 import { type FlawedRs, type RsFlaw, startFlawedRs } from '../support/flawed-rs.ts';
 import { startTestStack } from '../support/resource-server.ts';
 import { runSelected } from '../support/run-checks.ts';
@@ -224,5 +225,33 @@ describe('rs-claims suite', () => {
     } finally {
       await stack.close();
     }
+  });
+});
+
+describe('the forged-token verdict', () => {
+  const token = `eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.${'s'.repeat(43)}`;
+  const answer = (status: number, text = '', headers: Record<string, string> = {}) => ({
+    status,
+    text,
+    headers: new Headers(headers),
+    durationMs: 1,
+  });
+  it('passes any 4xx refusal, noting one that is not 401', () => {
+    expect(judge(answer(401), token, 'reject')).toEqual({});
+    expect(judge(answer(400), token, 'reject')).toEqual({ note: 'refused with HTTP 400 instead of 401' });
+    expect(judge(answer(403), token, 'reject')).toEqual({ note: 'refused with HTTP 403 instead of 401' });
+  });
+  it('fails an acceptance, a server error, no answer and an echo, saying which', () => {
+    expect(judge(answer(200), token, 'reject').problem).toBe('accepted it (HTTP 200)');
+    expect(judge(answer(502), token, 'reject').problem).toMatch(/HTTP 502 \(a server error/);
+    expect(judge(answer(0, 'UND_ERR_CONNECT_TIMEOUT'), token, 'reject').problem).toBe('no answer (UND_ERR_CONNECT_TIMEOUT)');
+    expect(judge(answer(401, `bad token ${token}`), token, 'reject').problem).toMatch(/echoed the token/);
+    expect(judge(answer(401, '', { 'x-debug': token.split('.')[2]! }), token, 'reject').problem).toMatch(/echoed/);
+    // a quoted header is no credential
+    expect(judge(answer(401, `header ${token.split('.')[0]}`), token, 'reject')).toEqual({});
+  });
+  it('needs a 2xx for a token that must be accepted', () => {
+    expect(judge(answer(200), token, 'accept')).toEqual({});
+    expect(judge(answer(401), token, 'accept').problem).toBe('refused it (HTTP 401)');
   });
 });
