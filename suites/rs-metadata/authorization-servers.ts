@@ -17,6 +17,8 @@ export default check({
       Array.isArray(servers) && servers.every((server) => typeof server === 'string'),
       'authorization_servers is not an array of issuer identifiers (RFC 9728 §2)',
     );
+    if ((servers as string[]).length === 0)
+      t.skip(`the metadata at ${url} lists an empty authorization_servers: nothing to look up`);
     const broken: string[] = [];
     for (const issuer of servers as string[]) {
       const problems: string[] = [];

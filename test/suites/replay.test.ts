@@ -129,6 +129,20 @@ describe('replay suite', () => {
     }
   });
 
+  it('P03 warns when htu is compared byte for byte (no normalisation)', async () => {
+    const rs = await withFlaw({ dpop: 'strict-htu' });
+    const result = await outcomeOf(rs.target(), 'replay.dpop-htm-htu');
+    expect(result.outcome).toBe('warn');
+    expect(result.reason).toMatch(/htu differs only in the case of scheme and host .*htu carries a query/);
+  });
+
+  it('P04 warns when proofs 300 s off are accepted', async () => {
+    const rs = await withFlaw({ config: { dpop: { maxSkew: '400s' } } });
+    const result = await outcomeOf(rs.target(), 'replay.dpop-iat-window');
+    expect(result.outcome).toBe('warn');
+    expect(result.reason).toMatch(/iat -300 s is accepted \(accepted iat from -39\d s/);
+  });
+
   it('P04 fails when iat is not bounded, or when a proof 10 s off is refused', async () => {
     const wide = await withFlaw({ config: { dpop: { maxSkew: '2h' } } });
     const result = await outcomeOf(wide.target(), 'replay.dpop-iat-window');

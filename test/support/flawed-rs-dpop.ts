@@ -17,6 +17,8 @@ export type DpopFlaw =
   | 'ignore-htu'
   | 'ignore-ath'
   | 'ignore-key-binding'
+  /** htu compared as a plain string: no normalisation, query and fragment not ignored. */
+  | 'strict-htu'
   /** Decodes the proof instead of verifying it: no signature, typ, alg or jwk checks. */
   | 'decode-not-verify'
   /** A DPoP-bound token sent as Bearer is let through (the binding is checked only for the DPoP scheme). */
@@ -44,6 +46,7 @@ export function flawedDpopModule(original: typeof DpopModule): typeof DpopModule
         return original.verifyDpopProof({ ...check, method: claims.htm });
       if (dpopFlaws.has('ignore-htu') && typeof claims.htu === 'string')
         return original.verifyDpopProof({ ...check, url: claims.htu });
+      if (dpopFlaws.has('strict-htu') && claims.htu !== check.url) throw dpopFail('htu is not the request URL, byte for byte');
       if (dpopFlaws.has('ignore-ath')) {
         const { accessToken: _ignored, ...rest } = check;
         return original.verifyDpopProof(rest);
