@@ -6,6 +6,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Capability } from '../../harness/profile/schema.ts';
 import type { Target } from '../../harness/runner/target.ts';
+import { RunCache } from '../../harness/steps/index.ts';
 import { type FlawedIssuer, startFlawedIssuer } from '../support/flawed-issuer.ts';
 import { outcomeOf, runSelected } from '../support/run-checks.ts';
 import {
@@ -21,6 +22,9 @@ import {
 
 let issuer: FlawedIssuer;
 let fapi: FlawedIssuer;
+/** One login browser per issuer for the file's runs (disposed at the end). */
+const cache = new RunCache();
+const fapiCache = new RunCache();
 
 beforeAll(async () => {
   [issuer, fapi] = await Promise.all([
@@ -28,7 +32,10 @@ beforeAll(async () => {
     startFlawedIssuer([], { refresh: { mode: 'fapi2', graceWindow: '5s' } }),
   ]);
 });
-afterAll(() => Promise.all([issuer?.close(), fapi?.close()]));
+afterAll(async () => {
+  await Promise.all([cache.dispose(), fapiCache.dispose()]);
+  await Promise.all([issuer?.close(), fapi?.close()]);
+});
 afterEach(() => issuer.setFlaws([]));
 
 /** The flawed issuer's target with issuer fields changed (durations re-given: the parsed ones are milliseconds). */
@@ -40,7 +47,7 @@ const fapiTarget = (on: FlawedIssuer) => variant(on, { profile: 'fapi2', graceWi
 
 describe('refresh suite', () => {
   it('passes against the reference issuer (rfc9700); the fapi2 check is skipped with the reason', async () => {
-    const results = await runSelected(issuer.target(), { suites: ['refresh'] });
+    const results = await runSelected(issuer.target(), { suites: ['refresh'] }, { cache });
     for (const [id, result] of results) {
       if (id === 'refresh.grace-window') {
         expect(result.reason).toMatch(/applies to the fapi2 profile; this target is rfc9700/);
@@ -57,19 +64,19 @@ describe('refresh suite', () => {
   });
 
   it('passes against the reference issuer in fapi2 mode: the retry inside the window works, and not after it', async () => {
-    const results = await runSelected(fapiTarget(fapi), { checks: ['R08', 'R09'] });
+    const results = await runSelected(fapiTarget(fapi), { checks: ['R08', 'R09'] }, { cache: fapiCache });
     const grace = results.get('refresh.grace-window')!;
     expect(`${grace.outcome}: ${grace.reason}`).toMatch(
       /^pass: retry inside the window: HTTP 200; after it \(issuer clock shifted\)/,
     );
     expect(results.get('refresh.concurrent-refresh')!.outcome).toBe('pass');
-    const reuse = await outcomeOf(fapiTarget(fapi), 'refresh.reuse-refused');
+    const reuse = await outcomeOf(fapiTarget(fapi), 'refresh.reuse-refused', { cache: fapiCache });
     expect(reuse.outcome).toBe('skip');
   });
 
   it('R01 fails when the refresh answer has no access token; it says when the token came from the command', async () => {
     issuer.setFlaws([tokenAnswer('refresh_token', (body) => delete body.access_token)]);
-    const result = await outcomeOf(issuer.target(), 'refresh.refresh-grant');
+    const result = await outcomeOf(issuer.target(), 'refresh.refresh-grant', { cache });
     expect(result.outcome).toBe('fail');
     expect(result.reason).toMatch(/no access_token/);
     issuer.setFlaws([]);
@@ -82,7 +89,7 @@ describe('refresh suite', () => {
         },
       },
     });
-    const viaCommand = await outcomeOf(command, 'refresh.refresh-grant');
+    const viaCommand = await outcomeOf(command, 'refresh.refresh-grant', { cache });
     expect(viaCommand.outcome).toBe('pass');
     expect(viaCommand.reason).toMatch(
       /refresh token from the profile's refreshTokenCommand \(primary client; no browser login\)/,
@@ -91,46 +98,46 @@ describe('refresh suite', () => {
 
   it('R02 fails on scope escalation at refresh', async () => {
     issuer.setFlaws([refreshScopeEscalation]);
-    const result = await outcomeOf(issuer.target(), 'refresh.scope-escalation');
+    const result = await outcomeOf(issuer.target(), 'refresh.scope-escalation', { cache });
     expect(result.outcome).toBe('fail');
     expect(result.reason).toMatch(/the refreshed token carries write, which the user never granted \(token claim\)/);
   });
 
   it('R03 fails when another client can use the refresh token', async () => {
     issuer.setFlaws([refreshNotBoundToClient]);
-    const result = await outcomeOf(issuer.target(), 'refresh.cross-client');
+    const result = await outcomeOf(issuer.target(), 'refresh.cross-client', { cache });
     expect(result.outcome).toBe('fail');
     expect(result.reason).toMatch(/client secondary refreshed client primary's refresh token/);
   });
 
   it('R04 fails when a confidential client refreshes without authenticating', async () => {
     issuer.setFlaws([refreshWithoutAuthAccepted]);
-    const result = await outcomeOf(issuer.target(), 'refresh.client-auth-required');
+    const result = await outcomeOf(issuer.target(), 'refresh.client-auth-required', { cache });
     expect(result.outcome).toBe('fail');
     expect(result.reason).toMatch(/with client_id only succeeded/);
   });
 
   it('R05 fails when reuse is not detected; without rotation it skips, unless rotation is declared', async () => {
     issuer.setFlaws([reuseNotDetected]);
-    const reuse = await outcomeOf(issuer.target(), 'refresh.reuse-refused');
+    const reuse = await outcomeOf(issuer.target(), 'refresh.reuse-refused', { cache });
     expect(reuse.outcome).toBe('fail');
     expect(reuse.reason).toMatch(/RT1 still works \(HTTP 200\): reuse is not detected/);
     issuer.setFlaws([tokenAnswer('refresh_token', (body) => delete body.refresh_token)]);
-    const notRotating = await outcomeOf(issuer.target(), 'refresh.reuse-refused');
+    const notRotating = await outcomeOf(issuer.target(), 'refresh.reuse-refused', { cache });
     expect(notRotating.outcome).toBe('skip');
     expect(notRotating.reason).toMatch(/rotation is required only for public clients \(RFC 9700 §2\.2\.2, §4\.14\.2\)/);
     const declared: Capability[] = ['refresh_rotation', 'introspection', 'revocation', 'dpop'];
-    const promised = await outcomeOf(variant(issuer, { capabilities: declared }), 'refresh.reuse-refused');
+    const promised = await outcomeOf(variant(issuer, { capabilities: declared }), 'refresh.reuse-refused', { cache });
     expect(promised.outcome).toBe('fail');
     expect(promised.reason).toMatch(/declares refresh_rotation, but refreshing returned no new refresh token/);
   });
 
   it('R06 fails and R07 warns when a replay is refused without revoking the family', async () => {
     issuer.setFlaws([reuseRefusedWithoutRevoking]);
-    const family = await outcomeOf(issuer.target(), 'refresh.family-revoked');
+    const family = await outcomeOf(issuer.target(), 'refresh.family-revoked', { cache });
     expect(family.outcome).toBe('fail');
     expect(family.reason).toMatch(/RT2 still works \(HTTP 200\): the family was not revoked/);
-    const accessTokens = await outcomeOf(issuer.target(), 'refresh.family-access-tokens');
+    const accessTokens = await outcomeOf(issuer.target(), 'refresh.family-access-tokens', { cache });
     expect(accessTokens.outcome).toBe('warn');
     expect(accessTokens.reason).toMatch(/the family's access token is still active at introspection/);
   });
@@ -138,7 +145,7 @@ describe('refresh suite', () => {
   it('R08 fails when a rotated refresh token still works after the grace window', async () => {
     fapi.setFlaws([reuseNotDetected]);
     try {
-      const result = await outcomeOf(fapiTarget(fapi), 'refresh.grace-window');
+      const result = await outcomeOf(fapiTarget(fapi), 'refresh.grace-window', { cache: fapiCache });
       expect(result.outcome).toBe('fail');
       expect(result.reason).toMatch(/RT1 still works after the 5000 ms grace window/);
     } finally {
@@ -147,7 +154,7 @@ describe('refresh suite', () => {
   });
 
   it('R08 fails when the fapi2 profile meets an issuer without a grace window', async () => {
-    const result = await outcomeOf(fapiTarget(issuer), 'refresh.grace-window');
+    const result = await outcomeOf(fapiTarget(issuer), 'refresh.grace-window', { cache: cache });
     expect(result.outcome).toBe('fail');
     expect(result.reason).toMatch(/a retry with the rotated token \d+ ms after the rotation answered HTTP 400 invalid_grant/);
   });
@@ -155,7 +162,7 @@ describe('refresh suite', () => {
   it('R09 fails when a refresh race mints several live refresh tokens', async () => {
     const restore = refreshStoreLosesUpdates(issuer.issuer);
     try {
-      const result = await outcomeOf(issuer.target(), 'refresh.concurrent-refresh');
+      const result = await outcomeOf(issuer.target(), 'refresh.concurrent-refresh', { cache });
       expect(result.outcome).toBe('fail');
       expect(result.reason).toMatch(
         /8 × HTTP 200, 0 refused; 8 distinct refresh token\(s\) handed out, 8 still live: the race forked/,
@@ -168,7 +175,7 @@ describe('refresh suite', () => {
 
   it('R10 fails when the DPoP binding of a public client refresh token is not enforced', async () => {
     issuer.setFlaws([dpopBindingIgnored]);
-    const result = await outcomeOf(issuer.target(), 'refresh.dpop-bound');
+    const result = await outcomeOf(issuer.target(), 'refresh.dpop-bound', { cache });
     expect(result.outcome).toBe('fail');
     expect(result.reason).toMatch(/worked without a DPoP proof/);
   });

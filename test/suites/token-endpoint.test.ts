@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Target } from '../../harness/runner/target.ts';
+import { RunCache } from '../../harness/steps/index.ts';
 import { estimateEntropy } from '../../suites/token-endpoint/entropy.ts';
 import { unregisteredScope } from '../../suites/token-endpoint/scope-not-allowed.ts';
 import { type Flaw, type FlawedIssuer, startFlawedIssuer } from '../support/flawed-issuer.ts';
@@ -26,6 +27,8 @@ import {
 } from '../support/token-flaws.ts';
 
 let issuer: FlawedIssuer;
+/** One login browser for the file's runs against this issuer (disposed at the end). */
+const cache = new RunCache();
 let withJwtClient: Target;
 
 beforeAll(async () => {
@@ -42,17 +45,20 @@ beforeAll(async () => {
     },
   });
 });
-afterAll(() => issuer?.close());
+afterAll(async () => {
+  await cache.dispose();
+  await issuer?.close();
+});
 afterEach(() => issuer.setFlaws([]));
 
 async function withFlaws(id: string, ...flaws: Flaw[]) {
   issuer.setFlaws(flaws);
-  return outcomeOf(issuer.target(), id);
+  return outcomeOf(issuer.target(), id, { cache });
 }
 
 describe('token-endpoint suite', () => {
   it('passes against the reference issuer (T13 with a private_key_jwt client)', async () => {
-    const results = await runSelected(withJwtClient, { suites: ['token-endpoint'] });
+    const results = await runSelected(withJwtClient, { suites: ['token-endpoint'] }, { cache });
     const outcomes = Object.fromEntries([...results].map(([id, result]) => [id, `${result.outcome}: ${result.reason}`]));
     for (const [id, outcome] of Object.entries(outcomes)) expect(outcome, id).toMatch(/^pass: /);
     expect(results.size).toBe(13);
@@ -116,7 +122,7 @@ describe('token-endpoint suite', () => {
     const original = clients.get('primary')!;
     clients.set('primary', { ...original, scopes: [...original.scopes, unregisteredScope] });
     try {
-      const result = await outcomeOf(issuer.target(), 'token-endpoint.scope-not-allowed');
+      const result = await outcomeOf(issuer.target(), 'token-endpoint.scope-not-allowed', { cache });
       expect(result.outcome).toBe('fail');
       expect(result.reason).toMatch(/granted the unregistered scope tokenproof-unregistered-scope \(token claim\)/);
     } finally {
@@ -215,7 +221,7 @@ describe('token-endpoint suite', () => {
 
   it('T13 fails when the assertion claims are not validated', async () => {
     issuer.setFlaws([await assertionClaimsIgnored(issuer.issuer)]);
-    const result = await outcomeOf(withJwtClient, 'token-endpoint.client-assertion');
+    const result = await outcomeOf(withJwtClient, 'token-endpoint.client-assertion', { cache });
     expect(result.outcome).toBe('fail');
     expect(result.reason).toMatch(/a wrong aud authenticated the client/);
   });
