@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { assemble, b64url, decodeSegment, segment, signCompact, split } from './compact.ts';
 import type { AttackerKey } from './keys.ts';
-import type { Expectation, ForgedToken } from './variations.ts';
+import { type Expectation, type ForgedToken, kidInjections, sizePadding, tokenSizes } from './variations.ts';
 
 export function mutateIssuedToken(token: string, attacker: AttackerKey): ForgedToken[] {
   const parts = split(token);
@@ -141,12 +141,7 @@ export function mutateIssuedToken(token: string, attacker: AttackerKey): ForgedT
     'signed by an unpublished key under a kid nobody has seen',
   );
 
-  for (const [name, kid, what] of [
-    ['kid-path-traversal', '../../../../../../../../../../dev/null', 'path traversal to an empty file'],
-    ['kid-sql-injection', "x' UNION SELECT '' -- ", 'SQL injection selecting an empty key'],
-    ['kid-command-injection', '/dev/null; sleep 5 #', 'shell command after a path'],
-    ['kid-command-substitution', '$(sleep 5)', 'shell command substitution'],
-  ] as const) {
+  for (const [name, kid, what] of kidInjections) {
     add(
       'S11',
       name,
@@ -187,12 +182,8 @@ export function mutateIssuedToken(token: string, attacker: AttackerKey): ForgedT
       'signature in standard base64 ("+" and "/")',
     );
 
-  for (const [name, bytes] of [
-    ['size-8kib', 8 * 1024],
-    ['size-64kib', 64 * 1024],
-    ['size-1mib', 1024 * 1024],
-  ] as const) {
-    const padding = 'A'.repeat(Math.floor(((bytes - 1024) * 3) / 4));
+  for (const [name, bytes] of tokenSizes) {
+    const padding = sizePadding(bytes);
     add(
       'S27',
       name,

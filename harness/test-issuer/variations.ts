@@ -102,6 +102,23 @@ function withDuplicate(value: Record<string, unknown>, name: string, duplicate: 
   return `${text.slice(0, -1)},${JSON.stringify(name)}:${JSON.stringify(duplicate)}}`;
 }
 
+/** S11: kid values that reach a file system, a database or a shell in a careless RS (name, kid, what). */
+export const kidInjections: readonly (readonly [string, string, string])[] = [
+  ['kid-path-traversal', '../../../../../../../../../../dev/null', 'path traversal to an empty file'],
+  ['kid-sql-injection', "x' UNION SELECT '' -- ", 'SQL injection selecting an empty key'],
+  ['kid-command-injection', '/dev/null; sleep 5 #', 'shell command after a path'],
+  ['kid-command-substitution', '$(sleep 5)', 'shell command substitution'],
+];
+
+/** S27: the large tokens (name, total size) and the claim that pads a token to about that size. */
+export const tokenSizes: readonly (readonly [string, number])[] = [
+  ['size-8kib', 8 * 1024],
+  ['size-64kib', 64 * 1024],
+  ['size-1mib', 1024 * 1024],
+];
+// base64url grows the claim by 4/3; the rest of the token is well under a kilobyte.
+export const sizePadding = (bytes: number) => 'A'.repeat(Math.floor(((bytes - 1024) * 3) / 4));
+
 const signatureAndAlgorithm: Group = ({ forger, keys, allowedAlgs, primary, typ }, add) => {
   for (const key of currentKeys(keys)) {
     if (key.use !== 'sig' || key.publicJwk.alg !== key.alg || !allowedAlgs.includes(key.alg)) continue;
@@ -323,12 +340,6 @@ const keySelection: Group = async ({ forger, keys, attacker, listener, primary, 
     'x5c self-signed certificate under a trusted kid',
   );
 
-  const kidInjections: [string, string, string][] = [
-    ['kid-path-traversal', '../../../../../../../../../../dev/null', 'path traversal to an empty file'],
-    ['kid-sql-injection', "x' UNION SELECT '' -- ", 'SQL injection selecting an empty key'],
-    ['kid-command-injection', '/dev/null; sleep 5 #', 'shell command after a path'],
-    ['kid-command-substitution', '$(sleep 5)', 'shell command substitution'],
-  ];
   for (const [name, kid, what] of kidInjections) {
     add(
       'S11',
@@ -679,13 +690,8 @@ function withStandardAlphabet(forger: Forger, key: TestKey): string {
 
 const sizeAndEncryption: Group = async ({ forger, keys, primary, rsa, ec }, add) => {
   const untrusted = await keys.untrustedKey(primary.alg);
-  for (const [name, bytes] of [
-    ['size-8kib', 8 * 1024],
-    ['size-64kib', 64 * 1024],
-    ['size-1mib', 1024 * 1024],
-  ] as const) {
-    // base64url grows the claim by 4/3; the rest of the token is well under a kilobyte.
-    const padding = 'A'.repeat(Math.floor(((bytes - 1024) * 3) / 4));
+  for (const [name, bytes] of tokenSizes) {
+    const padding = sizePadding(bytes);
     add(
       'S27',
       name,
