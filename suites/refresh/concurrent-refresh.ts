@@ -45,7 +45,12 @@ export default check({
     const candidates = [...tokens.keys()];
     let live = 0;
     for (const token of candidates) if ((await t.steps.refresh(token, { auth: user.auth })).status === 200) live++;
-    const summary = `${parallel} concurrent refreshes: ${succeeded} × HTTP 200, ${parallel - succeeded} refused; ${candidates.length} distinct refresh token(s) handed out, ${live} still live`;
+    const rules =
+      t.profile.issuer?.profile === 'fapi2'
+        ? `fapi2 rules: retries inside the ${t.profile.issuer.graceWindow ?? '(undeclared)'} ms grace window may succeed`
+        : 'rfc9700 rules: a refresh token works once';
+    t.note(rules);
+    const summary = `${parallel} concurrent refreshes (${rules}): ${succeeded} × HTTP 200, ${parallel - succeeded} refused; ${candidates.length} distinct refresh token(s) handed out, ${live} still live`;
     t.assert(live <= 1, `${summary}: the race forked the grant into ${live} live refresh tokens`);
     t.passReason(summary);
   },

@@ -59,7 +59,7 @@ describe('refresh suite', () => {
     expect(results.size).toBe(10);
     expect(results.get('refresh.refresh-grant')!.reason).toMatch(/user login in Chromium for the primary client/);
     expect(results.get('refresh.concurrent-refresh')!.reason).toMatch(
-      /8 concurrent refreshes: 1 × HTTP 200, 7 refused; 1 distinct refresh token\(s\) handed out, 0 still live/,
+      /8 concurrent refreshes \(rfc9700 rules: a refresh token works once\): 1 × HTTP 200, 7 refused; 1 distinct refresh token\(s\) handed out, 0 still live/,
     );
   });
 
@@ -165,7 +165,7 @@ describe('refresh suite', () => {
       const result = await outcomeOf(issuer.target(), 'refresh.concurrent-refresh', { cache });
       expect(result.outcome).toBe('fail');
       expect(result.reason).toMatch(
-        /8 × HTTP 200, 0 refused; 8 distinct refresh token\(s\) handed out, 8 still live: the race forked/,
+        /: 8 × HTTP 200, 0 refused; 8 distinct refresh token\(s\) handed out, 8 still live: the race forked/,
       );
       expect(result.evidence.notes.filter((note) => /^request \d: HTTP 200/.test(note))).toHaveLength(8);
     } finally {
