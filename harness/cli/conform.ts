@@ -24,6 +24,10 @@ export interface ConformOptions {
   expect?: string;
   /** A listed finding that no longer happens fails the run. */
   strictExpect?: boolean;
+  /** Where the reference stack runs without --target: local processes (default) or Docker. */
+  env?: 'embedded' | 'containers';
+  /** --env containers: reference RSes that trust the issuer. */
+  rsReplicas?: number;
   command: string;
   version: string;
 }
@@ -58,6 +62,7 @@ async function runWith(
   if (options.strictExpect && !options.expect) throw new UsageError('--strict-expect needs --expect FILE');
   const known = allSuites.flatMap((suite) => suite.checks);
   const expected = options.expect ? loadExpectations(options.expect, known) : undefined;
+  const environment = environmentOptions(options);
   const profile = options.target ? loadProfile(options.target) : undefined;
   const reporters = standardReporters(options.pushgateway ? { prometheus: { pushgateway: options.pushgateway } } : {});
   const outcome = await executeRun({
@@ -69,7 +74,24 @@ async function runWith(
     ...(options.out && { out: options.out }),
     ...(expected && { expectations: expectationMatcher(expected, { selected: checks.map((check) => check.id) }) }),
     ...(options.strictExpect && { strictExpect: true }),
+    environment,
     log: print,
   });
   return outcome.exitCode;
+}
+
+/** --env and --rs-replicas, checked before anything starts (shared by every command that prepares an environment). */
+export function environmentOptions(options: { env?: string; rsReplicas?: number; target?: string }): {
+  env: 'embedded' | 'containers';
+  rsReplicas?: number;
+} {
+  const env = options.env ?? 'embedded';
+  if (env !== 'embedded' && env !== 'containers') throw new UsageError(`--env ${env}: use embedded or containers`);
+  if (options.rsReplicas !== undefined && env !== 'containers') throw new UsageError('--rs-replicas needs --env containers');
+  if (env === 'containers' && options.target) {
+    throw new UsageError(
+      '--env containers starts the reference stack in Docker; leave out --target (a profile names its own servers)',
+    );
+  }
+  return { env, ...(options.rsReplicas !== undefined && { rsReplicas: options.rsReplicas }) };
 }

@@ -56,6 +56,12 @@ function positiveNumber(value: string): number {
   return number;
 }
 
+function positiveInteger(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1) throw new InvalidArgumentError('a whole number, 1 or more');
+  return number;
+}
+
 function portNumber(value: string): number {
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('a port is an integer 0-65535');
@@ -80,8 +86,22 @@ export function buildProgram(): Command {
       if (options.containers) await setupContainers({ log: print });
     });
 
-  const conformOptions = (command: Command) =>
+  const environmentFlags = (command: Command) =>
     command
+      .addOption(
+        new Option('--env <where>', 'where the reference stack runs: local processes or Docker (testcontainers)').choices([
+          'embedded',
+          'containers',
+        ]),
+      )
+      .option(
+        '--rs-replicas <n>',
+        '--env containers: reference resource servers that trust the issuer (V08 measures each)',
+        positiveInteger,
+      );
+
+  const conformOptions = (command: Command) =>
+    environmentFlags(command)
       .option('--target <file>', 'target profile (YAML); default: the embedded reference stack')
       .option('--suites <a,b>', 'only these suites (see `tokenproof list`)', list)
       .option('--checks <id,...>', 'only these checks, by id or catalog code (e.g. jwks.rotation,D05)', list)
@@ -133,12 +153,13 @@ export function buildProgram(): Command {
       process.exitCode = await load({ ...flags, command: 'tokenproof load', version }, print);
     });
 
-  program
-    .command('up')
-    .description('start the embedded reference stack (issuer, resource server, test issuer), print its URLs, run until Ctrl-C')
-    .action(async () => {
-      await up(print);
-    });
+  environmentFlags(
+    program
+      .command('up')
+      .description('start the reference stack (issuer, resource servers, test issuer), print its URLs, run until Ctrl-C'),
+  ).action(async (flags: { env?: string; rsReplicas?: number }) => {
+    await up(print, flags);
+  });
 
   program
     .command('list')

@@ -1,6 +1,6 @@
 /**
- * `tokenproof up`: the embedded reference stack (issuer, resource server, harness test issuer)
- * in the foreground, for a person to explore or to point a client at, until Ctrl-C. Secrets
+ * `tokenproof up`: the reference stack (issuer, resource server, harness test issuer), as local
+ * processes or (--env containers) in Docker, in the foreground, for a person to explore or to point a client at, until Ctrl-C. Secrets
  * are written to an owner-only file, never printed.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -10,11 +10,13 @@ import { prepareEnvironment } from '../engine/environment.ts';
 import { audience, testAudience } from '../env/embedded.ts';
 import { EnvironmentError } from '../lib/errors.ts';
 import { Redactor } from '../lib/redactor.ts';
+import { environmentOptions } from './conform.ts';
 import { waitForSignal } from './serve.ts';
 
-export async function up(print: (line: string) => void): Promise<void> {
+export async function up(print: (line: string) => void, flags: { env?: string; rsReplicas?: number } = {}): Promise<void> {
+  const where = environmentOptions(flags);
   const workDir = mkdtempSync(join(tmpdir(), 'tokenproof-up-'));
-  const environment = await prepareEnvironment({ runDir: workDir, redactor: new Redactor(), log: print });
+  const environment = await prepareEnvironment({ runDir: workDir, redactor: new Redactor(), log: print, ...where });
   const credentials = environment.credentials ?? {};
   try {
     const testIssuer = environment.testIssuer;
@@ -46,6 +48,16 @@ export async function up(print: (line: string) => void): Promise<void> {
     print(`resource server   ${resourceServer}/protected  (audience ${audience}, trusts the issuer)`);
     print(`test issuer       ${testIssuer.url}  (the harness's forging issuer; JWKS ${testIssuer.jwksUri})`);
     print(`resource server   ${testResourceServer}/protected  (audience ${testAudience}, trusts the test issuer)`);
+    const containers = environment.containers;
+    if (containers) {
+      for (const replica of containers.replicas.slice(1)) print(`resource server   ${replica}/protected  (another replica)`);
+      print(
+        `toxiproxy         ${containers.toxiproxy.url}  (proxies ${Object.keys(containers.toxiproxy.proxies).join(', ')}: RS -> issuer)`,
+      );
+      print(
+        `containers        ${containers.containers.map((container) => container.name).join(' ')}  (network ${containers.network.name})`,
+      );
+    }
     print(`credentials       ${credentialsFile}  (client primary/secondary, public client spa, user alice, admin token)`);
     print(`logs              ${join(workDir, 'logs')}`);
     print('');

@@ -5,15 +5,17 @@
  * conform, run, up and, later, load and chaos, so none of them copies another.
  */
 import { join } from 'node:path';
+import { type ContainersStack, startContainers } from '../env/containers/environment.ts';
 import { startEmbedded } from '../env/embedded.ts';
 import type { LaunchedProcess } from '../env/launch.ts';
 import { launchProfileTargets, preflight, registerProfileSecrets } from '../env/prepare.ts';
+import { UsageError } from '../lib/errors.ts';
 import type { Redactor } from '../lib/redactor.ts';
 import type { LoadedProfile } from '../profile/load.ts';
 import type { Target } from '../runner/target.ts';
 import { type RunningTestIssuer, startHarnessIssuer } from '../test-issuer/server.ts';
 
-export type EnvironmentKind = 'embedded' | 'external';
+export type EnvironmentKind = 'embedded' | 'containers' | 'external';
 
 export interface PreparedEnvironment {
   kind: EnvironmentKind;
@@ -25,6 +27,8 @@ export interface PreparedEnvironment {
   processes: LaunchedProcess[];
   /** Credentials of an embedded stack, for `tokenproof up` to hand to a person. */
   credentials?: Record<string, string>;
+  /** The containers environment: its network, containers, toxiproxy and RS replicas. */
+  containers?: ContainersStack;
   stop(): Promise<void>;
 }
 
@@ -35,9 +39,14 @@ export interface EnvironmentRequest {
   runDir: string;
   redactor: Redactor;
   log?: (line: string) => void;
+  /** Where the reference stack runs when there is no profile: local processes (default) or Docker. */
+  env?: 'embedded' | 'containers';
+  /** containers: how many reference RSes trust the issuer (each measured by V08). */
+  rsReplicas?: number;
 }
 
 export async function prepareEnvironment(request: EnvironmentRequest): Promise<PreparedEnvironment> {
+  if (request.env === 'containers') return prepareContainers(request);
   const workDir = join(request.runDir, 'logs');
   const processes: LaunchedProcess[] = [];
   let testIssuer: RunningTestIssuer | undefined;
@@ -103,6 +112,46 @@ export async function prepareEnvironment(request: EnvironmentRequest): Promise<P
     };
   } catch (error) {
     await stop();
+    throw error;
+  }
+}
+
+/** The reference stack in Docker (harness/env/containers): the same profile shape as the embedded stack. */
+async function prepareContainers(request: EnvironmentRequest): Promise<PreparedEnvironment> {
+  if (request.profile) {
+    throw new UsageError(
+      '--env containers starts the reference stack in Docker; it takes no --target (a profile names its own servers)',
+    );
+  }
+  const stack = await startContainers({
+    workDir: join(request.runDir, 'logs'),
+    ...(request.rsReplicas !== undefined && { rsReplicas: request.rsReplicas }),
+    ...(request.log && { log: request.log }),
+  });
+  try {
+    const { testIssuer } = stack;
+    const target: Target = { name: stack.profile.name, profile: stack.profile, baseDir: process.cwd(), testIssuer };
+    registerProfileSecrets(request.redactor, stack.profile);
+    for (const [name, value] of Object.entries(stack.credentials))
+      if (name.startsWith('TOKENPROOF_')) request.redactor.register(value);
+    await preflight(target.profile);
+    return {
+      kind: 'containers',
+      target,
+      testIssuer,
+      placeholders: {
+        runDir: request.runDir,
+        'testIssuer.url': testIssuer.url,
+        'testIssuer.jwksUri': testIssuer.jwksUri,
+        'testIssuer.discoveryUri': testIssuer.discoveryUri,
+      },
+      processes: [],
+      credentials: stack.credentials,
+      containers: stack,
+      stop: () => stack.stop(),
+    };
+  } catch (error) {
+    await stack.stop();
     throw error;
   }
 }

@@ -21,7 +21,7 @@ import {
   runFailed,
   summarize,
 } from '../results/model.ts';
-import { type PreparedEnvironment, prepareEnvironment } from './environment.ts';
+import { type EnvironmentRequest, type PreparedEnvironment, prepareEnvironment } from './environment.ts';
 import type { Phase } from './phase.ts';
 
 export function newRunId(now = new Date()): string {
@@ -41,6 +41,8 @@ export interface RunRequest {
   /** Where run folders are written (default ./reports). */
   out?: string;
   expectations?: ExpectationMatcher;
+  /** Where the reference stack runs without a profile (--env) and its RS replicas (--rs-replicas). */
+  environment?: Pick<EnvironmentRequest, 'env' | 'rsReplicas'>;
   strictExpect?: boolean;
   log(line: string): void;
 }
@@ -69,6 +71,7 @@ async function runPhases(request: RunRequest): Promise<RunOutcome> {
       redactor,
       log: request.log,
       ...(request.profile && { profile: request.profile }),
+      ...request.environment,
     });
     const { target } = environment;
     const planned = request.phases.flatMap((phase) => phase.planned ?? []);

@@ -88,14 +88,7 @@ export async function buildBaseImages(options: BuildOptions = {}): Promise<Image
   );
   reports.push(toolsBase.report);
 
-  const reference = await referenceContext(nodeBase.id);
-  reports.push(
-    (
-      await ensureImage(refs.reference, reference.digest, log, (digest) =>
-        dockerBuild(refs.reference, 'reference.Dockerfile', refs.nodeBase, digest, reference.populate),
-      )
-    ).report,
-  );
+  reports.push(await buildReferenceImage(refs, nodeBase.id, log));
 
   for (const [ref, dockerfile, binary, name] of [
     [refs.toxiproxy, 'toxiproxy.Dockerfile', toxiproxy, 'toxiproxy-server'],
@@ -110,6 +103,32 @@ export async function buildBaseImages(options: BuildOptions = {}): Promise<Image
     reports.push((await ensureImage(ref, digest, log, (d) => dockerBuild(ref, dockerfile, toolsBaseRef, d, populate))).report);
   }
   return reports;
+}
+
+async function buildReferenceImage(refs: ImageRefs, nodeBaseId: string, log: (line: string) => void): Promise<ImageReport> {
+  const reference = await referenceContext(nodeBaseId);
+  const built = await ensureImage(refs.reference, reference.digest, log, (digest) =>
+    dockerBuild(refs.reference, 'reference.Dockerfile', refs.nodeBase, digest, reference.populate),
+  );
+  return built.report;
+}
+
+/**
+ * The reference image as the current sources make it: present when its inputs are unchanged,
+ * else rebuilt on the node-base `setup --containers` imported (a few seconds' digest, ~15 s
+ * build). The containers environment calls this so a run never tests yesterday's harness/ under
+ * an unchanged version tag.
+ */
+export async function ensureReferenceImage(options: BuildOptions = {}): Promise<ImageReport> {
+  const refs = imageRefs(await packageVersion());
+  const nodeBase = await inspectImage(refs.nodeBase);
+  if (!nodeBase) {
+    throw new EnvironmentError(
+      `the base image ${refs.nodeBase} is not on this machine`,
+      'run `tokenproof setup --containers` (it builds the images from local binaries, no registry needed)',
+    );
+  }
+  return buildReferenceImage(refs, nodeBase.id, options.log ?? (() => {}));
 }
 
 /** The Go tool's binary, after checking it is the pinned version the image tag will claim. */

@@ -1,0 +1,87 @@
+/**
+ * The in-memory profile of a reference stack and the config of its forged-token resource
+ * server, whichever environment runs them (embedded processes or containers): the issuer with its
+ * clients, browser login and admin requests; the resource server that trusts the harness test
+ * issuer (`resourceServer`, the forged-token suites); the resource servers that trust the issuer
+ * (`propagation`, every replica, for V08).
+ */
+import { type Profile, profileSchema } from '../profile/schema.ts';
+import type { ResourceServerConfigInput } from '../reference/resource-server/config.ts';
+import type { RunningTestIssuer } from '../test-issuer/server.ts';
+import { audience, testAudience, testScope } from './embedded.ts';
+
+/** The secrets one start of the stack generates (the issuer reads them from its environment). */
+export interface StackSecrets {
+  TOKENPROOF_ADMIN_TOKEN: string;
+  TOKENPROOF_PRIMARY_SECRET: string;
+  TOKENPROOF_SECONDARY_SECRET: string;
+  TOKENPROOF_ALICE_PASSWORD: string;
+}
+
+/**
+ * The harness-trusting RS refetches an unknown kid at most once per second and refreshes its keys
+ * every 2 s, so the key rotation and removal checks (S12, S14, S15) finish in seconds; the profile
+ * declares the window S14 must observe. Same values as the embedded stack's.
+ */
+export const testResourceServerJwks = { cooldown: '1s', refreshInterval: '2s' } as const;
+export const testResourceServerJwksCacheWindow = '5s';
+
+export function testResourceServerConfig(testIssuer: RunningTestIssuer): ResourceServerConfigInput {
+  return {
+    issuer: testIssuer.url,
+    jwksUri: testIssuer.jwksUri,
+    audience: testAudience,
+    requiredScope: [testScope],
+    jwks: testResourceServerJwks,
+  };
+}
+
+export interface ReferenceStackParts {
+  name: string;
+  /** The issuer identifier, as the harness reaches it. */
+  issuerUrl: string;
+  secrets: StackSecrets;
+  loginRedirectUri: string;
+  /** Base URL of the RS that trusts the harness test issuer. */
+  testResourceServerUrl: string;
+  /** Base URLs of the RSes that trust the issuer (every replica). */
+  propagationUrls: string[];
+}
+
+export function referenceStackProfile(parts: ReferenceStackParts): Profile {
+  const { issuerUrl, secrets } = parts;
+  const admin = { authorization: `Bearer ${secrets.TOKENPROOF_ADMIN_TOKEN}`, 'content-type': 'application/json' };
+  return profileSchema.parse({
+    name: parts.name,
+    issuer: {
+      url: issuerUrl,
+      clients: {
+        primary: { id: 'primary', secret: secrets.TOKENPROOF_PRIMARY_SECRET, scopes: ['openid', 'read', 'write'] },
+        secondary: { id: 'secondary', secret: secrets.TOKENPROOF_SECONDARY_SECRET, scopes: ['openid', 'read', 'write'] },
+        public: { id: 'spa', auth: 'none', scopes: ['openid', 'read'] },
+      },
+      login: {
+        redirectUri: parts.loginRedirectUri,
+        user: 'alice',
+        steps: [
+          { fill: '#username', value: 'alice' },
+          { fill: '#password', value: secrets.TOKENPROOF_ALICE_PASSWORD },
+          { click: 'button[type=submit]' },
+        ],
+      },
+      profile: 'rfc9700',
+      admin: {
+        rotateKeys: { url: `${issuerUrl}/admin/keys/rotate`, headers: admin, body: '{"activateAfterSeconds":0}' },
+        setClockOffset: { url: `${issuerUrl}/admin/clock`, headers: admin, body: '{"offsetSeconds":{{offsetSeconds}}}' },
+      },
+    },
+    resourceServer: {
+      url: `${parts.testResourceServerUrl}/protected`,
+      audience: testAudience,
+      scope: testScope,
+      trusts: 'harness',
+      jwksCacheWindow: testResourceServerJwksCacheWindow,
+    },
+    propagation: { resourceServers: parts.propagationUrls.map((url) => `${url}/protected`), audience },
+  });
+}
