@@ -9,6 +9,7 @@ import { setupContainers } from '../env/containers/setup.ts';
 import { ExitCode, TokenproofError, UsageError } from '../lib/errors.ts';
 import { formatCatalog } from '../runner/list.ts';
 import { runSetup } from '../tools/setup.ts';
+import { type ChaosOptions, chaos } from './chaos.ts';
 import { conform, type RunOptions, run } from './conform.ts';
 import { load } from './load.ts';
 import { serveIssuer } from './serve.ts';
@@ -151,6 +152,19 @@ export function buildProgram(): Command {
     .option('--pushgateway <url>', 'also push the run metrics to this Prometheus Pushgateway')
     .action(async (flags: LoadFlags) => {
       process.exitCode = await load({ ...flags, command: 'tokenproof load', version }, print);
+    });
+
+  program
+    .command('chaos')
+    .description('run a game day: real toxiproxy faults and clock skew under k6 load, judged by the resilience checks C01-C07')
+    .requiredOption('--gameday <file>', 'a game-day YAML file (scenarios/gamedays/)')
+    .option('--target <file>', 'target profile (YAML); default: the embedded reference stack')
+    .option('--emit <kind>', 'write manifests instead of running: chaos-mesh (Workflow + k6-operator TestRun)')
+    .option('--toxiproxy <url>', "use this running toxiproxy (e.g. docker-compose's) instead of starting one")
+    .option('--out <dir>', 'where run folders (and emitted manifests) are written', 'reports')
+    .option('--pushgateway <url>', 'also push the run metrics to this Prometheus Pushgateway')
+    .action(async (flags: Omit<ChaosOptions, 'command' | 'version'>) => {
+      process.exitCode = await chaos({ ...flags, command: 'tokenproof chaos', version }, print);
     });
 
   environmentFlags(

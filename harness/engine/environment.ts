@@ -4,11 +4,15 @@
  * trusts it, the placeholders a launched target was given, and one stop() for all of it. Used by
  * conform, run, up and, later, load and chaos, so none of them copies another.
  */
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ContainersStack, startContainers } from '../env/containers/environment.ts';
 import { startEmbedded } from '../env/embedded.ts';
 import type { LaunchedProcess } from '../env/launch.ts';
 import { launchProfileTargets, preflight, registerProfileSecrets } from '../env/prepare.ts';
+import type { ChaosEnvironment } from '../faults/chaos-environment.ts';
+import { profileChaosSubjects } from '../faults/profile-subjects.ts';
+import { startToxiproxy, type ToxiproxyServer } from '../faults/toxiproxy.ts';
 import { UsageError } from '../lib/errors.ts';
 import type { Redactor } from '../lib/redactor.ts';
 import type { LoadedProfile } from '../profile/load.ts';
@@ -29,6 +33,8 @@ export interface PreparedEnvironment {
   credentials?: Record<string, string>;
   /** The containers environment: its network, containers, toxiproxy and RS replicas. */
   containers?: ContainersStack;
+  /** A chaos run: toxiproxy between each RS and its issuer, and the game-day subjects. */
+  chaos?: ChaosEnvironment;
   stop(): Promise<void>;
 }
 
@@ -43,6 +49,8 @@ export interface EnvironmentRequest {
   env?: 'embedded' | 'containers';
   /** containers: how many reference RSes trust the issuer (each measured by V08). */
   rsReplicas?: number;
+  /** A chaos run: start toxiproxy (or use the one at toxiproxyUrl) and put it between the RSs and their issuers. */
+  chaos?: { toxiproxyUrl?: string };
 }
 
 export async function prepareEnvironment(request: EnvironmentRequest): Promise<PreparedEnvironment> {
@@ -50,11 +58,24 @@ export async function prepareEnvironment(request: EnvironmentRequest): Promise<P
   const workDir = join(request.runDir, 'logs');
   const processes: LaunchedProcess[] = [];
   let testIssuer: RunningTestIssuer | undefined;
+  let toxiproxy: ToxiproxyServer | undefined;
+  let chaos: ChaosEnvironment | undefined;
   const stop = async () => {
+    // Faults first: nothing may stay broken on a shared toxiproxy, whatever else fails.
+    await toxiproxy?.stop();
+    await chaos?.stop();
     await Promise.all(processes.map((process) => process.stop()));
     await testIssuer?.close();
   };
   try {
+    if (request.chaos) {
+      mkdirSync(workDir, { recursive: true });
+      toxiproxy = await startToxiproxy({
+        logDir: workDir,
+        ...(request.chaos.toxiproxyUrl && { url: request.chaos.toxiproxyUrl }),
+        ...(request.log && { log: request.log }),
+      });
+    }
     if (request.profile) {
       const loaded = request.profile;
       const target: Target = { name: loaded.profile.name, profile: loaded.profile, baseDir: loaded.baseDir, file: loaded.file };
@@ -69,12 +90,15 @@ export async function prepareEnvironment(request: EnvironmentRequest): Promise<P
         target.testIssuer = testIssuer;
         request.log?.(`harness test issuer at ${testIssuer.url}`);
       }
+      // A chaos run hands a launched RS the proxied JWKS and discovery URLs (the issuer identifier stays).
+      chaos = toxiproxy ? await profileChaosSubjects(toxiproxy, target, testIssuer) : undefined;
+      const proxied = (url: string) => chaos?.toxiproxy.links.get('jwks')?.proxied(url) ?? url;
       const placeholders: Record<string, string> = {
         runDir: request.runDir,
         ...(testIssuer && {
           'testIssuer.url': testIssuer.url,
-          'testIssuer.jwksUri': testIssuer.jwksUri,
-          'testIssuer.discoveryUri': testIssuer.discoveryUri,
+          'testIssuer.jwksUri': proxied(testIssuer.jwksUri),
+          'testIssuer.discoveryUri': proxied(testIssuer.discoveryUri),
         }),
       };
       processes.push(
@@ -86,9 +110,18 @@ export async function prepareEnvironment(request: EnvironmentRequest): Promise<P
         })),
       );
       await preflight(target.profile);
-      return { kind: 'external', target, ...(testIssuer && { testIssuer }), placeholders, processes, stop };
+      return {
+        kind: 'external',
+        target,
+        ...(testIssuer && { testIssuer }),
+        ...(chaos && { chaos }),
+        placeholders,
+        processes,
+        stop,
+      };
     }
-    const stack = await startEmbedded({ workDir, ...(request.log && { log: request.log }) });
+    const stack = await startEmbedded({ workDir, ...(request.log && { log: request.log }), ...(toxiproxy && { toxiproxy }) });
+    chaos = stack.chaos;
     processes.push(...stack.processes);
     testIssuer = stack.testIssuer;
     const target: Target = { name: stack.profile.name, profile: stack.profile, baseDir: process.cwd(), testIssuer };
@@ -108,6 +141,7 @@ export async function prepareEnvironment(request: EnvironmentRequest): Promise<P
       },
       processes,
       credentials: stack.credentials,
+      ...(stack.chaos && { chaos: stack.chaos }),
       stop,
     };
   } catch (error) {

@@ -43,6 +43,8 @@ export interface RunRequest {
   expectations?: ExpectationMatcher;
   /** Where the reference stack runs without a profile (--env) and its RS replicas (--rs-replicas). */
   environment?: Pick<EnvironmentRequest, 'env' | 'rsReplicas'>;
+  /** For a run with a chaos phase: an existing toxiproxy to use (default: the harness starts one). */
+  chaos?: { toxiproxyUrl?: string };
   strictExpect?: boolean;
   log(line: string): void;
 }
@@ -72,6 +74,8 @@ async function runPhases(request: RunRequest): Promise<RunOutcome> {
       log: request.log,
       ...(request.profile && { profile: request.profile }),
       ...request.environment,
+      // A chaos phase needs toxiproxy between the resource servers and their issuers.
+      ...(request.phases.some((phase) => phase.name === 'chaos') && { chaos: request.chaos ?? {} }),
     });
     const { target } = environment;
     const planned = request.phases.flatMap((phase) => phase.planned ?? []);

@@ -10,6 +10,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import type { ChaosEnvironment } from '../faults/chaos-environment.ts';
+import { embeddedChaosSubjects } from '../faults/embedded-subjects.ts';
+import type { FaultLink, ToxiproxyServer } from '../faults/toxiproxy.ts';
 import { type Profile, profileSchema } from '../profile/schema.ts';
 import type { IssuerConfigInput } from '../reference/issuer/config.ts';
 import type { ResourceServerConfigInput } from '../reference/resource-server/config.ts';
@@ -42,6 +45,8 @@ export interface EmbeddedStack {
   testIssuer: RunningTestIssuer;
   /** Credentials of the demo clients and user, for `tokenproof up` to hand to a person. */
   credentials: Record<string, string>;
+  /** A chaos run's links and subjects (present when options.toxiproxy was given). */
+  chaos?: ChaosEnvironment;
   stop(): Promise<void>;
 }
 
@@ -49,6 +54,8 @@ export interface EmbeddedOptions {
   /** Folder for the generated configs and process logs. */
   workDir: string;
   log?: (line: string) => void;
+  /** A chaos run: the RSs reach their issuers through this toxiproxy (harness/faults). */
+  toxiproxy?: ToxiproxyServer;
 }
 
 function secret(): string {
@@ -145,15 +152,17 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
     throw error;
   }
   let testIssuer: RunningTestIssuer | undefined;
+  let jwksLink: FaultLink | undefined;
   const testRsPort = await freePort();
   const testRsUrl = `http://127.0.0.1:${testRsPort}`;
   try {
     testIssuer = await startHarnessIssuer({ audience: testAudience, scope: testScope });
     options.log?.(`harness test issuer at ${testIssuer.url}`);
+    if (options.toxiproxy) jwksLink = await options.toxiproxy.addLink('jwks', testIssuer.jwksUri);
     const testRsConfigFile = join(options.workDir, 'resource-server-forged.yaml');
     const testRsConfig: ResourceServerConfigInput = {
       issuer: testIssuer.url,
-      jwksUri: testIssuer.jwksUri,
+      jwksUri: jwksLink ? jwksLink.proxied(testIssuer.jwksUri) : testIssuer.jwksUri,
       audience: testAudience,
       requiredScope: [testScope],
       jwks: testRsJwks,
@@ -227,12 +236,29 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
     },
     propagation: { resourceServers: [`${rsUrl}/protected`], audience },
   });
+  const chaos: ChaosEnvironment | undefined =
+    options.toxiproxy && jwksLink
+      ? embeddedChaosSubjects({
+          toxiproxy: options.toxiproxy,
+          jwksLink,
+          testIssuer,
+          profile,
+          issuerUrl,
+          adminToken: env.TOKENPROOF_ADMIN_TOKEN,
+          secondarySecret: env.TOKENPROOF_SECONDARY_SECRET,
+          cliMain,
+          workDir: options.workDir,
+          ...(options.log && { log: options.log }),
+        })
+      : undefined;
   return {
+    ...(chaos && { chaos }),
     profile,
     processes,
     testIssuer,
     credentials: { ...env, issuer: issuerUrl, resourceServer: rsUrl, testResourceServer: testRsUrl },
     async stop() {
+      await chaos?.stop();
       await Promise.all(processes.map((process) => process.stop()));
       await testIssuer.close();
     },

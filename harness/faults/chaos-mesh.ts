@@ -1,0 +1,164 @@
+/**
+ * `tokenproof chaos --emit chaos-mesh`: the same game day for a Kubernetes cluster. The
+ * timeline becomes a Chaos Mesh Workflow (a Serial of Suspend steps for baseline and recovery,
+ * NetworkChaos for outage, hang, latency and bandwidth, TimeChaos for clock skew), next to a
+ * k6-operator TestRun of its load with k6's Prometheus remote-write output on, so the results
+ * come back through Prometheus (README "Game days on Kubernetes").
+ *
+ * What has no Chaos Mesh counterpart at the TCP level (truncate, slicer, reset-peer) becomes a
+ * Suspend step annotated with why, so the phases keep their times and nothing is silently dropped.
+ * NetworkChaos acts between pods, so the JWKS and introspection links of one issuer are one
+ * fault here (toxiproxy can tell them apart; a pod network cannot).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { scenarioByName, splitRate } from '../load/scenarios.ts';
+import type { Profile } from '../profile/schema.ts';
+import type { Gameday, GamedayPhase } from './gameday.ts';
+
+export interface ChaosMeshOptions {
+  outDir: string;
+  profile?: Profile;
+  namespace?: string;
+  /** Pod labels of the resource server and the issuer in the cluster. */
+  resourceServerLabels?: Record<string, string>;
+  issuerLabels?: Record<string, string>;
+  prometheusRemoteWrite?: string;
+}
+
+type Manifest = Record<string, unknown>;
+
+const seconds = (ms: number) => `${Math.max(1, Math.round(ms / 1000))}s`;
+const stepName = (phase: GamedayPhase) => `phase-${phase.name}`.slice(0, 63);
+
+function faultTemplate(
+  phase: GamedayPhase,
+  options: Required<Pick<ChaosMeshOptions, 'namespace' | 'resourceServerLabels' | 'issuerLabels'>>,
+): Manifest {
+  const name = stepName(phase);
+  const deadline = seconds(phase.for);
+  const fault = phase.fault;
+  const rs = { namespaces: [options.namespace], labelSelectors: options.resourceServerLabels };
+  const issuer = { namespaces: [options.namespace], labelSelectors: options.issuerLabels };
+  const network = (action: string, extra: Manifest): Manifest => ({
+    name,
+    templateType: 'NetworkChaos',
+    deadline,
+    networkChaos: { action, mode: 'all', selector: rs, direction: 'to', target: { mode: 'all', selector: issuer }, ...extra },
+  });
+  if (!fault) return { name, templateType: 'Suspend', deadline };
+  switch (fault.kind) {
+    case 'idp-outage':
+      return network('partition', {});
+    case 'idp-hang':
+      // Every packet lost: connections hang until the client's own timeout, as toxiproxy's timeout 0.
+      return network('loss', { loss: { loss: '100', correlation: '0' } });
+    case 'latency':
+      return network('delay', { delay: { latency: `${fault.latency}ms`, jitter: `${fault.jitter ?? 0}ms`, correlation: '0' } });
+    case 'bandwidth':
+      return network('bandwidth', {
+        bandwidth: { rate: `${fault.kilobytesPerSecond * 8}kbps`, limit: 20_971_520, buffer: 10_000 },
+      });
+    case 'clock-skew':
+      return {
+        name,
+        templateType: 'TimeChaos',
+        deadline,
+        timeChaos: { mode: 'all', selector: issuer, timeOffset: `${fault.offset}s` },
+      };
+    case 'truncate':
+    case 'slicer':
+    case 'reset-peer':
+      return {
+        name,
+        templateType: 'Suspend',
+        deadline,
+        annotations: {
+          'tokenproof.dev/unsupported': `${fault.kind} has no Chaos Mesh counterpart at the TCP level: run this game day with toxiproxy (tokenproof chaos)`,
+        },
+      };
+  }
+}
+
+export function chaosMeshManifests(
+  gameday: Gameday,
+  options: Omit<ChaosMeshOptions, 'outDir'> = {},
+): { workflow: Manifest; testRun: Manifest } {
+  const namespace = options.namespace ?? 'tokenproof';
+  const selectors = {
+    namespace,
+    resourceServerLabels: options.resourceServerLabels ?? { 'app.kubernetes.io/name': 'resource-server' },
+    issuerLabels: options.issuerLabels ?? { 'app.kubernetes.io/name': 'issuer' },
+  };
+  const name = `tokenproof-${gameday.name}`.slice(0, 63);
+  const steps: Manifest[] = [];
+  let cursor = 0;
+  for (const phase of gameday.phases) {
+    // A gap between phases is a pause of its own, so every phase starts at its `at`.
+    if (phase.at > cursor)
+      steps.push({ name: `gap-${steps.length}`, templateType: 'Suspend', deadline: seconds(phase.at - cursor) });
+    steps.push(faultTemplate(phase, selectors));
+    cursor = phase.at + phase.for;
+  }
+  const workflow: Manifest = {
+    apiVersion: 'chaos-mesh.org/v1alpha1',
+    kind: 'Workflow',
+    metadata: { name, namespace, labels: { 'app.kubernetes.io/part-of': 'tokenproof', 'tokenproof.dev/gameday': gameday.name } },
+    spec: {
+      entry: 'gameday',
+      templates: [
+        {
+          name: 'gameday',
+          templateType: 'Serial',
+          deadline: seconds(cursor + 60_000),
+          children: steps.map((step) => step['name']),
+        },
+        ...steps,
+      ],
+    },
+  };
+  const scenario = scenarioByName(gameday.load.scenario);
+  const rates = splitRate(scenario, gameday.load.rate, new Set(Object.keys(scenario.weights) as never[]));
+  const testRun: Manifest = {
+    apiVersion: 'k6.io/v1alpha1',
+    kind: 'TestRun',
+    metadata: {
+      name: `${name}-load`.slice(0, 63),
+      namespace,
+      labels: { 'app.kubernetes.io/part-of': 'tokenproof', 'tokenproof.dev/gameday': gameday.name },
+    },
+    spec: {
+      parallelism: 1,
+      script: { configMap: { name: 'tokenproof-scenarios', file: `${scenario.name}.ts` } },
+      arguments: `--out experimental-prometheus-rw --tag gameday=${gameday.name}`,
+      runner: {
+        env: [
+          {
+            name: 'K6_PROMETHEUS_RW_SERVER_URL',
+            value: options.prometheusRemoteWrite ?? 'http://prometheus.monitoring.svc:9090/api/v1/write',
+          },
+          { name: 'K6_PROMETHEUS_RW_TREND_STATS', value: 'p(50),p(95),p(99),max' },
+          { name: 'TOKENPROOF_LOAD_CONFIG', value: '/config/load.json' },
+          { name: 'TOKENPROOF_RATES', value: rates.map((r) => `${r.operation}=${r.rate}`).join(',') },
+          { name: 'TOKENPROOF_DURATION', value: seconds(cursor + 3000) },
+        ],
+      },
+    },
+  };
+  return { workflow, testRun };
+}
+
+export function writeChaosMeshManifests(gameday: Gameday, options: ChaosMeshOptions): string[] {
+  const dir = join(options.outDir, 'chaos-mesh', gameday.name);
+  mkdirSync(dir, { recursive: true });
+  const { workflow, testRun } = chaosMeshManifests(gameday, options);
+  const workflowFile = join(dir, 'workflow.yaml');
+  const testRunFile = join(dir, 'k6-testrun.yaml');
+  writeFileSync(
+    workflowFile,
+    `# tokenproof game day ${gameday.name}: apply k6-testrun.yaml first, then this\n${stringify(workflow)}`,
+  );
+  writeFileSync(testRunFile, stringify(testRun));
+  return [testRunFile, workflowFile];
+}

@@ -1,0 +1,192 @@
+/**
+ * The chaos subjects of the embedded stack (a chaos run only; the plain stack is unchanged):
+ * - jwt: the resource server that trusts the harness test issuer, its JWKS fetched through the
+ *   `jwks` link; the test issuer's forger mints tokens with a skewed clock;
+ * - introspection: one more reference resource server, in introspection mode against the
+ *   reference issuer, its introspection calls and revocation-event stream through the
+ *   `introspection` and `revocation-events` links; the issuer's admin clock skews it.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { freePort } from '../env/free-port.ts';
+import { type LaunchedProcess, launch } from '../env/launch.ts';
+import { EnvironmentError } from '../lib/errors.ts';
+import { type ClientAuth, type Fetcher, postForm, tokenRequest } from '../oauth/client.ts';
+import type { Profile } from '../profile/schema.ts';
+import type { ResourceServerConfigInput } from '../reference/resource-server/config.ts';
+import type { RunningTestIssuer } from '../test-issuer/server.ts';
+import type { ChaosEnvironment, ChaosSubject, SkewedIssuer } from './chaos-environment.ts';
+import type { FaultLink, ToxiproxyServer } from './toxiproxy.ts';
+
+/** Tokens minted under skew live 60 s, so 120 s behind puts their exp a minute in the past. */
+const skewedTokenTtlSeconds = 60;
+const bounded: Fetcher = (url, init) => fetch(url, { ...init, signal: AbortSignal.timeout(5000) });
+
+export interface EmbeddedChaosRequest {
+  toxiproxy: ToxiproxyServer;
+  /** The link the test-issuer-trusting RS fetches its JWKS through (made before that RS starts). */
+  jwksLink: FaultLink;
+  testIssuer: RunningTestIssuer;
+  /** The embedded profile: the test RS, the reference issuer and its clients. */
+  profile: Profile;
+  issuerUrl: string;
+  adminToken: string;
+  /** The secret of the issuer client the introspection RS authenticates as (secondary). */
+  secondarySecret: string;
+  cliMain: string;
+  workDir: string;
+  log?: (line: string) => void;
+}
+
+export function embeddedChaosSubjects(request: EmbeddedChaosRequest): ChaosEnvironment {
+  const processes: LaunchedProcess[] = [];
+  let introspection: Promise<ChaosSubject> | undefined;
+  return {
+    toxiproxy: request.toxiproxy,
+    subjects: {
+      jwt: async () => jwtSubject(request),
+      // Its own process: started only for a game day that loads it.
+      introspection: () => {
+        introspection ??= startIntrospectionSubject(request, processes);
+        return introspection;
+      },
+    },
+    notes: [],
+    async stop() {
+      await Promise.all(processes.map((process) => process.stop()));
+    },
+  };
+}
+
+function jwtSubject(request: EmbeddedChaosRequest): ChaosSubject {
+  const { testIssuer, profile } = request;
+  return {
+    name: 'jwt',
+    resourceServer: profile.resourceServer!,
+    issuerUrl: testIssuer.url,
+    links: { jwks: request.jwksLink },
+    skew: forgerSkew(testIssuer),
+    mintValid: async () => testIssuer.forger.accessToken(),
+  };
+}
+
+async function startIntrospectionSubject(request: EmbeddedChaosRequest, processes: LaunchedProcess[]): Promise<ChaosSubject> {
+  const { toxiproxy, profile, issuerUrl } = request;
+  const introspection = await toxiproxy.addLink('introspection', issuerUrl);
+  const events = await toxiproxy.addLink('revocation-events', issuerUrl);
+  const port = await freePort();
+  const rsUrl = `http://127.0.0.1:${port}`;
+  const audience = profile.propagation?.audience ?? 'api://reference';
+  const config: ResourceServerConfigInput = {
+    issuer: issuerUrl,
+    audience,
+    mode: 'introspection',
+    introspection: {
+      endpoint: introspection.proxied(`${issuerUrl}/introspect`),
+      clientId: 'secondary',
+      clientSecret: '${TOKENPROOF_SECONDARY_SECRET}',
+      // Long enough that the pool stays cached through a game day's fault window.
+      cacheTtl: '30s',
+      negativeCacheTtl: '30s',
+      timeout: '1s',
+    },
+    revocationEvents: { url: events.proxied(`${issuerUrl}/events/revocations`), maxReconnectDelay: '1s' },
+  };
+  const configFile = join(request.workDir, 'resource-server-introspection.yaml');
+  writeFileSync(configFile, stringify(config));
+  request.log?.(`chaos: starting the introspection resource server on ${rsUrl} (introspection and events through toxiproxy)`);
+  const process = await launch({
+    name: 'reference resource server (introspection, chaos)',
+    command: [
+      globalThis.process.execPath,
+      request.cliMain,
+      'serve',
+      'resource-server',
+      '--port',
+      String(port),
+      '--config',
+      configFile,
+    ],
+    env: { TOKENPROOF_SECONDARY_SECRET: request.secondarySecret },
+    ready: `${rsUrl}/health`,
+    readyTimeoutMs: 30_000,
+    logFile: join(request.workDir, 'resource-server-introspection.log'),
+  });
+  processes.push(process);
+  const primary = profile.issuer?.clients?.primary;
+  if (!primary?.secret)
+    throw new EnvironmentError('the embedded profile has no primary client secret', 'a bug in the embedded stack');
+  const auth: ClientAuth = { method: 'client_secret_basic', clientId: primary.id, secret: primary.secret };
+  const mint = async () => {
+    const answer = await tokenRequest(
+      `${issuerUrl}/token`,
+      { grant_type: 'client_credentials', resource: audience },
+      auth,
+      {},
+      bounded,
+    );
+    if (answer.status !== 200 || typeof answer.body.access_token !== 'string')
+      throw new EnvironmentError(`the reference issuer refused a probe token (HTTP ${answer.status})`, 'see its log');
+    return answer.body.access_token;
+  };
+  return {
+    name: 'introspection',
+    resourceServer: { url: `${rsUrl}/protected`, audience, trusts: 'issuer' },
+    issuerUrl,
+    links: { introspection, 'revocation-events': events },
+    skew: adminClockSkew(issuerUrl, request.adminToken, mint),
+    mintValid: mint,
+    async revoke(token) {
+      const answer = await postForm(`${issuerUrl}/revoke`, { token, token_type_hint: 'access_token' }, auth, {}, bounded);
+      if (answer.status !== 200)
+        throw new EnvironmentError(`the reference issuer refused a revocation (HTTP ${answer.status})`, 'see its log');
+    },
+  };
+}
+
+function times(token: string): { nbf?: number; exp: number; iat?: number } {
+  const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, number>;
+  return {
+    ...(claims['nbf'] !== undefined && { nbf: claims['nbf'] }),
+    exp: claims['exp'] ?? 0,
+    ...(claims['iat'] !== undefined && { iat: claims['iat'] }),
+  };
+}
+
+/** The test issuer has no clock of its own to move: its forger stamps the times a skewed issuer would. */
+export function forgerSkew(testIssuer: RunningTestIssuer): SkewedIssuer {
+  let offset = 0;
+  return {
+    mechanism: "the harness test issuer's forger (iat, nbf and exp stamped by a clock moved by the offset)",
+    async setOffset(offsetSeconds) {
+      offset = offsetSeconds;
+    },
+    async mint() {
+      const now = Math.floor(Date.now() / 1000) + offset;
+      const claims = { iat: now, nbf: now, exp: now + skewedTokenTtlSeconds };
+      return { token: testIssuer.forger.accessToken({ claims }), ...claims };
+    },
+  };
+}
+
+/** The reference issuer's admin clock offset (harness/reference/issuer README). */
+export function adminClockSkew(issuerUrl: string, adminToken: string, mint: () => Promise<string>): SkewedIssuer {
+  return {
+    mechanism: "the reference issuer's admin clock offset",
+    async setOffset(offsetSeconds) {
+      const response = await bounded(`${issuerUrl}/admin/clock`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ offsetSeconds }),
+      });
+      await response.body?.cancel();
+      if (!response.ok)
+        throw new EnvironmentError(`the reference issuer refused the clock offset (HTTP ${response.status})`, 'see its log');
+    },
+    async mint() {
+      const token = await mint();
+      return { token, ...times(token) };
+    },
+  };
+}
