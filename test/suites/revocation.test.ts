@@ -6,6 +6,7 @@
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { basicAuthorization } from '../../harness/oauth/client.ts';
+import { startResourceServer } from '../../harness/reference/resource-server/server.ts';
 import { type Flaw, type FlawedIssuer, startFlawedIssuer } from '../support/flawed-issuer.ts';
 import { outcomeOf, runSelected } from '../support/run-checks.ts';
 
@@ -218,6 +219,37 @@ describe('revocation suite', () => {
     const result = await outcomeOf(issuer.target(), 'revocation.cross-client');
     expect(result.outcome).toBe('warn');
     expect(result.reason).toMatch(/not informed of the error/);
+  });
+
+  it('without introspection, V03 observes revocation at a resource server that trusts the issuer', async () => {
+    // The real reference RS validates the issuer's JWTs and learns of revocations from its events.
+    // Its event stream comes straight from the issuer: the flaw proxy buffers whole answers.
+    const rs = await startResourceServer({
+      issuer: issuer.url,
+      audience: 'api://default',
+      revocationEvents: { url: `http://127.0.0.1:${issuer.issuer.issuer.port}/events/revocations` },
+    });
+    try {
+      const noIntrospection: Flaw = {
+        path: (path) => path.startsWith('/.well-known/'),
+        json: ({ introspection_endpoint: _endpoint, ...body }) => body,
+      };
+      const target = issuer.target({
+        resourceServer: { url: rs.protectedUrl, audience: 'api://default', trusts: 'issuer' },
+        slo: { revocationPropagation: '2s' },
+      });
+      flaw(noIntrospection);
+      const correct = await outcomeOf(target, 'revocation.access-token');
+      expect(correct.outcome, correct.reason).toBe('pass');
+      expect(correct.reason).toMatch(/inactive at resource server/);
+      flaws.length = 0;
+      flaw(noIntrospection, revokeDoesNothing);
+      const flawed = await outcomeOf(target, 'revocation.access-token');
+      expect(flawed.outcome).toBe('warn');
+      expect(flawed.reason).toMatch(/still active at resource server/);
+    } finally {
+      await rs.close();
+    }
   });
 
   it('the checks skip with the reason when the issuer has no revocation endpoint', async () => {
