@@ -5,7 +5,7 @@ import type { CheckContext } from '../../harness/runner/context.ts';
 export default check({
   id: 'token-exchange.invalid-subject',
   catalog: 'X03',
-  title: 'An invalid or revoked subject_token is refused with invalid_request',
+  title: 'An invalid, revoked or expired subject_token is refused with invalid_request',
   spec: ['RFC8693-2.2.2'],
   level: 'MUST',
   needs: ['issuer', 'primaryClient'],
