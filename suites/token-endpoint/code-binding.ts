@@ -19,10 +19,13 @@ export default check({
     const crossClient = await t.steps.redeemCode(stolen, { auth: t.steps.client('secondary') });
     t.assert(crossClient.status !== 200, "the secondary client redeemed the primary client's code (HTTP 200)");
     t.assert(crossClient.status === 400 || crossClient.status === 401, `another client's code answered ${said(crossClient)}`);
-    t.should(
-      crossClient.body.error === 'invalid_grant',
-      `another client's code answered ${said(crossClient)}, not invalid_grant`,
-    );
+    if (crossClient.body.error === 'unauthorized_client')
+      t.note('the secondary client may not use authorization_code at all: the cross-client binding was not really tested');
+    else
+      t.should(
+        crossClient.body.error === 'invalid_grant',
+        `another client's code answered ${said(crossClient)}, not invalid_grant`,
+      );
     // §4.1.3: redirect_uri must be "identical" to the one of the authorization request.
     const moved = await t.steps.authorizeInBrowser();
     const otherUri = otherRedirect(moved.redirectUri);
