@@ -17,8 +17,10 @@ import {
 import { parseLddOutput } from '../../harness/env/containers/rootfs.ts';
 import { freePort } from '../../harness/env/free-port.ts';
 import { ConfigError, EnvironmentError } from '../../harness/lib/errors.ts';
-import { tokenRequest } from '../../harness/oauth/client.ts';
+import { postForm, tokenRequest } from '../../harness/oauth/client.ts';
+import { loadProfile } from '../../harness/profile/load.ts';
 import { issuerConfigSchema } from '../../harness/reference/issuer/config.ts';
+import { resourceServerConfigSchema } from '../../harness/reference/resource-server/config.ts';
 import { runCommand } from '../../harness/tools/command.ts';
 import { findOnPath, repoRoot } from '../../harness/tools/paths.ts';
 
@@ -110,10 +112,22 @@ describe('docker-compose.yml', () => {
     const refs = imageRefs(await packageVersion());
     expect(compose.services['issuer']?.image).toBe(refs.reference);
     expect(compose.services['toxiproxy']?.image).toBe(refs.toxiproxy);
+    expect(compose.services['rs']?.image).toBe(refs.reference);
+    expect(compose.services['k6']?.image).toBe(refs.k6);
+  });
+
+  it('keeps k6 behind the load profile and gives the servers HTTP healthchecks', () => {
+    const services = compose.services as Record<
+      string,
+      ComposeService & { profiles?: string[]; healthcheck?: { test: string[] } }
+    >;
+    expect(services['k6']?.profiles).toEqual(['load']);
+    for (const name of ['issuer', 'rs'])
+      expect(services[name]?.healthcheck?.test.join(' ')).toMatch(/fetch\('http:\/\/127\.0\.0\.1:\d+\/health'\)/);
   });
 
   it('publishes every port on 127.0.0.1 only', () => {
-    const ports = Object.values(compose.services).flatMap((service) => service.ports);
+    const ports = Object.values(compose.services).flatMap((service) => service.ports ?? []);
     expect(ports.length).toBeGreaterThan(0);
     for (const port of ports) expect(port).toMatch(/^127\.0\.0\.1:/);
   });
@@ -125,7 +139,12 @@ describe('docker-compose.yml', () => {
 
   it('puts the proxy in front of the issuer and names the proxy address as the issuer identifier', () => {
     const proxies = JSON.parse(readFileSync(join(containersDir, 'toxiproxy.json'), 'utf8'));
-    expect(proxies).toEqual([{ name: 'issuer', listen: '0.0.0.0:9401', upstream: 'issuer:9400', enabled: true }]);
+    expect(proxies).toEqual([
+      { name: 'issuer', listen: '0.0.0.0:9401', upstream: 'issuer:9400', enabled: true },
+      { name: 'jwks', listen: '0.0.0.0:9402', upstream: 'issuer:9400', enabled: true },
+      { name: 'revocation-events', listen: '0.0.0.0:9403', upstream: 'issuer:9400', enabled: true },
+      { name: 'introspection', listen: '0.0.0.0:9404', upstream: 'issuer:9400', enabled: true },
+    ]);
     expect(compose.services['toxiproxy']?.ports).toContain('127.0.0.1:${TOKENPROOF_PROXY_PORT:-9401}:9401');
     expect(compose.services['issuer']?.environment?.['TOKENPROOF_ISSUER_URL']).toBe(
       'http://127.0.0.1:${TOKENPROOF_PROXY_PORT:-9401}',
@@ -156,6 +175,29 @@ describe('the container issuer config', () => {
   });
 });
 
+describe('targets/compose.yaml', () => {
+  it('is a valid profile of the compose stack: the issuer through the proxy, the RS replicas trusting it', () => {
+    const env = Object.fromEntries(secretNames.map((name) => [name, randomBytes(16).toString('hex')]));
+    const { profile } = loadProfile(join(repoRoot, 'targets', 'compose.yaml'), env);
+    expect(profile.issuer?.url).toBe('http://127.0.0.1:9401');
+    expect(profile.issuer?.admin?.rotateKeys?.url).toBe('http://127.0.0.1:9400/admin/keys/rotate');
+    expect(profile.resourceServer).toMatchObject({
+      url: 'http://127.0.0.1:9500/protected',
+      audience: 'api://reference',
+      trusts: 'issuer',
+    });
+  });
+
+  it('names the resource-server config the compose RS runs, valid once the issuer URL is set', () => {
+    const config = loadYamlFile(join(containersDir, 'resource-server.yaml'), resourceServerConfigSchema, {
+      env: { TOKENPROOF_ISSUER_URL: 'http://127.0.0.1:9401' },
+    });
+    expect(config.issuer).toBe('http://127.0.0.1:9401');
+    expect(config.jwksUri).toBe('http://toxiproxy:9402/jwks');
+    expect(config.revocationEvents.url).toBe('http://toxiproxy:9403/events/revocations');
+  });
+});
+
 describe('ensureDockerEngine', () => {
   it('says what to install when there is no docker command', async () => {
     const path = process.env['PATH'];
@@ -181,7 +223,9 @@ describe('ensureDockerEngine', () => {
 });
 
 describe('the reference stack in Docker (docker-compose.yml)', () => {
-  it('serves the issuer through toxiproxy, and a disabled proxy cuts clients off', { timeout: 20 * 60_000 }, async (ctx) => {
+  it('serves the issuer through toxiproxy, a disabled proxy cuts clients off, two RS replicas validate and drop revoked tokens, k6 loads them', {
+    timeout: 20 * 60_000,
+  }, async (ctx) => {
     // Outside CI a machine without Docker skips; under CI=true nothing skips, so a missing
     // engine or Compose fails here with the EnvironmentError that says what to install.
     if (process.env['CI'] !== 'true' && (await findOnPath('docker')) === undefined) {
@@ -202,6 +246,8 @@ describe('the reference stack in Docker (docker-compose.yml)', () => {
       TOKENPROOF_PROXY_PORT: String(proxyPort),
       TOKENPROOF_ISSUER_PORT: String(issuerPort),
       TOKENPROOF_TOXIPROXY_PORT: String(toxiproxyPort),
+      // Any free port per RS replica (the default range 9500-9509 may be taken here).
+      TOKENPROOF_RS_PORTS: '',
       TOKENPROOF_ADMIN_TOKEN: secret(),
       TOKENPROOF_PRIMARY_SECRET: secret(),
       TOKENPROOF_SECONDARY_SECRET: secret(),
@@ -231,7 +277,7 @@ describe('the reference stack in Docker (docker-compose.yml)', () => {
 
     let down: Awaited<ReturnType<typeof composeRun>> | undefined;
     try {
-      const up = await composeRun(['up', '--detach', '--no-build']);
+      const up = await composeRun(['up', '--detach', '--no-build', '--scale', 'rs=2']);
       expect(up.ok, `docker-compose up failed:\n${up.stderr}`).toBe(true);
 
       const discovery = await pollUntil(60_000, async () => {
@@ -258,6 +304,51 @@ describe('the reference stack in Docker (docker-compose.yml)', () => {
         return answer.status === 200 ? answer : undefined;
       });
       expect(decodeJwt(recovered.body.access_token ?? '').iss).toBe(proxyUrl);
+
+      // Both RS replicas accept an issuer token (keys fetched through the jwks proxy), and both
+      // refuse it once revoked (the revocation events reach each through its proxy).
+      const replicas: string[] = [];
+      for (const index of [1, 2]) {
+        const port = await composeRun(['port', '--index', String(index), 'rs', '9500']);
+        expect(port.ok, port.stderr).toBe(true);
+        replicas.push(`http://${port.stdout.trim()}/protected`);
+      }
+      expect(new Set(replicas).size).toBe(2);
+      const forRs = await tokenRequest(
+        `${proxyUrl}/token`,
+        { grant_type: 'client_credentials', resource: 'api://reference' },
+        primary,
+      );
+      const accessToken = forRs.body.access_token ?? '';
+      const statusAt = async (url: string) => {
+        const response = await fetch(url, {
+          headers: { authorization: `Bearer ${accessToken}` },
+          signal: AbortSignal.timeout(10_000),
+        });
+        await response.body?.cancel();
+        return response.status;
+      };
+      for (const url of replicas)
+        expect(await pollUntil(60_000, async () => ((await statusAt(url)) === 200 ? 200 : undefined))).toBe(200);
+      const revoked = await postForm(`${proxyUrl}/revoke`, { token: accessToken }, primary);
+      expect(revoked.status).toBe(200);
+      for (const url of replicas)
+        expect(await pollUntil(10_000, async () => ((await statusAt(url)) === 401 ? 401 : undefined))).toBe(401);
+
+      // The k6 service (profile `load`) runs its validation script against the replicas.
+      const k6 = await composeRun([
+        '--profile',
+        'load',
+        'run',
+        '--rm',
+        '-e',
+        'TOKENPROOF_DURATION=3s',
+        '-e',
+        'TOKENPROOF_RATE=20',
+        'k6',
+      ]);
+      expect(k6.ok, `k6 failed:\n${k6.stdout.slice(-2000)}${k6.stderr.slice(-2000)}`).toBe(true);
+      expect(k6.stdout).toMatch(/a valid token is accepted/);
     } catch (error) {
       const logs = await composeRun(['logs', '--no-color', '--tail', '40']);
       process.stderr.write(`[containers] docker-compose logs:\n${logs.stdout}${logs.stderr}\n`);
