@@ -2,11 +2,17 @@
 // revocations. Each operation is its own k6 scenario (the harness splits the rate by weight), so
 // every operation keeps its own arrival rate and tags.
 import exec from 'k6/execution';
+import { clusterSetup } from './lib/cluster.ts';
 import { config } from './lib/config.ts';
-import { introspect, issue, refresh, revoke, validate } from './lib/operations.ts';
+import { introspect, issue, refresh, revoke, type SetupData, useSetupData, validate } from './lib/operations.ts';
 
 export const options = config.options;
 export { handleSummary } from './lib/summary.ts';
+
+/** Cluster runs mint the pool here (lib/cluster.ts); local runs skip setup (the harness minted it). */
+export function setup(): SetupData | undefined {
+  return clusterSetup();
+}
 
 const operations: Record<string, () => void> = {
   issuance: () => issue(),
@@ -16,7 +22,8 @@ const operations: Record<string, () => void> = {
   revocation: () => revoke(),
 };
 
-export default function (): void {
+export default function (data: SetupData | undefined): void {
+  useSetupData(data);
   const operation = operations[exec.scenario.name];
   if (!operation) throw new Error(`mixed has no operation ${exec.scenario.name}`);
   operation();

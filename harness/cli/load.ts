@@ -3,11 +3,15 @@
  * without --target), or a capacity search, or (with --emit k6-operator) a manifest to run the
  * same scenario on a Kubernetes cluster instead. The CLI parses and picks; the engine runs.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { loadPhase } from '../engine/load.ts';
 import { executeRun } from '../engine/run.ts';
 import { parseDurationMs } from '../lib/duration.ts';
-import { type ExitCode, UsageError } from '../lib/errors.ts';
-import { scenarioByName } from '../load/scenarios.ts';
+import { ExitCode, UsageError } from '../lib/errors.ts';
+import { k6OperatorManifests } from '../load/k6-operator.ts';
+import { type Operation, scenarioByName } from '../load/scenarios.ts';
+import { availableOperations, describeLoadTarget } from '../load/target-endpoints.ts';
 import { defaultShares, type TokenShares } from '../load/token-pool.ts';
 import { loadProfile } from '../profile/load.ts';
 import { type Profile, profileSchema } from '../profile/schema.ts';
@@ -73,7 +77,7 @@ export async function load(options: LoadOptions, print: (line: string) => void):
     throw new UsageError('--parallelism goes with --emit k6-operator');
   if (options.emit !== undefined) {
     if (options.emit !== 'k6-operator') throw new UsageError(`--emit '${options.emit}': only k6-operator is supported`);
-    throw new UsageError('--emit k6-operator is not available yet');
+    return emit(options, { durationMs, rate }, print);
   }
   const profile = options.target ? loadProfile(options.target) : undefined;
   const phase = loadPhase({
@@ -104,4 +108,49 @@ export async function load(options: LoadOptions, print: (line: string) => void):
     log: print,
   });
   return outcome.exitCode;
+}
+
+/**
+ * `--emit k6-operator`: the TestRun and ConfigMap for the same scenario on a cluster. It reads the
+ * issuer's endpoints from discovery now (so the target must be reachable from here) and starts
+ * nothing: the cluster's runners mint their own tokens.
+ */
+async function emit(
+  options: LoadOptions,
+  load: { durationMs: number; rate: number },
+  print: (line: string) => void,
+): Promise<ExitCode> {
+  if (!options.target)
+    throw new UsageError(
+      '--emit k6-operator needs --target: the embedded stack listens on loopback addresses a cluster cannot reach',
+    );
+  const profile = loadProfile(options.target).profile;
+  const scenario = scenarioByName(options.scenario);
+  const target = await describeLoadTarget(profile);
+  const available = availableOperations(target);
+  const operations = (Object.keys(scenario.weights) as Operation[]).filter((op) => available.has(op) && op !== 'refresh');
+  if (operations.length === 0)
+    throw new UsageError(
+      `the ${scenario.name} scenario cannot run on a cluster against ${profile.name} (refresh chains need a user login)`,
+    );
+  const { yaml } = await k6OperatorManifests({
+    scenario,
+    profile,
+    target,
+    operations,
+    rate: load.rate,
+    durationMs: load.durationMs,
+    parallelism: options.parallelism ?? 1,
+    ...(options.prometheusRw && { prometheusRemoteWrite: options.prometheusRw }),
+    ...(options.poolSize !== undefined && { poolSize: options.poolSize }),
+  });
+  const dir = resolve(options.out ?? 'reports');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `k6-operator-${scenario.name}.yaml`);
+  writeFileSync(file, yaml);
+  print(
+    `wrote ${file}: a ConfigMap (the bundled ${scenario.name} script and its config) and a TestRun with ${options.parallelism ?? 1} runners`,
+  );
+  print('apply it with `kubectl apply -f` after creating the client secret named in its header');
+  return ExitCode.ok;
 }

@@ -12,6 +12,7 @@ import { formatDuration } from '../lib/duration.ts';
 import { UsageError } from '../lib/errors.ts';
 import type { Profile } from '../profile/schema.ts';
 import type { CheckResult, SloVerdict, Timeline, TimelineSeries } from '../results/model.ts';
+import { type DiscoveredTool, describeTool, requireDiscoveredTool } from '../tools/discover.ts';
 import { type K6Summary, runK6Script } from './k6.ts';
 import {
   k6Scenarios,
@@ -56,6 +57,8 @@ export interface PreparedLoad {
   slos: LoadSlo[];
   notMeasured: SloName[];
   requestTimeoutMs: number;
+  /** The k6 binary this run uses, and where it came from (tool discovery). */
+  k6: DiscoveredTool;
   /** The client_credentials form the issuance operation sends. */
   tokenParams: Record<string, string>;
   /** Owner-only temporary folder for the token file and k6's CSV: never under reports/. */
@@ -88,6 +91,8 @@ export async function prepareLoad(
     const reasons = (Object.keys(scenario.weights) as Operation[]).map((op) => `${op}: ${target.unavailable[op]}`);
     throw new UsageError(`the ${scenario.name} scenario cannot run against ${environment.target.name} (${reasons.join('; ')})`);
   }
+  const k6 = await requireDiscoveredTool('k6');
+  context.log(`load: using ${describeTool(k6)}`);
   const slo = { ...profile.slo, ...request.slo };
   const judge = operations.includes('validation') ? 'resourceServer' : 'introspection';
   const needsPool = operations.includes('validation') || operations.includes('introspection');
@@ -111,6 +116,7 @@ export async function prepareLoad(
     slos: slosFor(slo, operations),
     notMeasured: slosNotMeasured(slo, operations),
     requestTimeoutMs: profile.timeouts.request,
+    k6,
     tokenParams: issuanceParams(profile),
     workDir,
     cleanup: () => rmSync(workDir, { recursive: true, force: true }),
@@ -217,6 +223,7 @@ export async function measureLoad(
     );
   };
   const result = await runK6Script({
+    k6: prepared.k6.path,
     script: prepared.scenario.script,
     env,
     args,
@@ -404,6 +411,7 @@ export function judgeLoad(prepared: PreparedLoad, measurement: LoadMeasurement):
       notes: prepared.tokens.notes,
       sloNotMeasured: prepared.notMeasured,
       thresholds: measurement.thresholds,
+      k6: { path: prepared.k6.path, version: prepared.k6.version, source: prepared.k6.source },
       k6ExitCode: measurement.exitCode,
       perSecond: seconds.map((bucket) => ({
         t: offset(bucket.second),

@@ -7,6 +7,7 @@ import { access, stat } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EnvironmentError } from '../lib/errors.ts';
+import { requireDiscoveredTool } from './discover.ts';
 import type { GoToolName, ToolName } from './versions.ts';
 
 // From this file's location, not the cwd, so the tools are found whatever directory
@@ -27,17 +28,17 @@ export function toolPath(tool: GoToolName): string {
   return join(toolsBinDir, installedNames[tool]);
 }
 
-/** Debian's package installs the wrapper script here; `chromium` on PATH may be a snap or a different build. */
-export const chromiumPath = '/usr/bin/chromium';
+/** Where Debian's package (what `tokenproof setup` installs) puts the Chromium wrapper script. */
+export const systemChromium = '/usr/bin/chromium';
 
-/** Where an executable would run from, or undefined when it is not there. No version check: that is setup's job. */
+/** Where `tokenproof setup` installs a tool (or the PATH, for faketime and xmllint); undefined when it is not there. No version check. */
 export async function findTool(tool: ToolName): Promise<string | undefined> {
   switch (tool) {
     case 'k6':
     case 'toxiproxy':
       return (await isExecutable(toolPath(tool))) ? toolPath(tool) : undefined;
     case 'chromium':
-      return (await isExecutable(chromiumPath)) ? chromiumPath : undefined;
+      return (await isExecutable(systemChromium)) ? systemChromium : undefined;
     case 'faketime':
       return findOnPath('faketime');
     case 'xmllint':
@@ -45,8 +46,13 @@ export async function findTool(tool: ToolName): Promise<string | undefined> {
   }
 }
 
-/** Like findTool, for code that cannot go on without the tool. */
+/**
+ * The binary to run, for code that cannot go on without the tool. k6, toxiproxy and Chromium come
+ * from tool discovery (discover.ts: environment variable, PATH, then what setup installed, each
+ * version-checked); faketime and xmllint from the PATH.
+ */
 export async function requireTool(tool: ToolName): Promise<string> {
+  if (tool === 'k6' || tool === 'toxiproxy' || tool === 'chromium') return (await requireDiscoveredTool(tool)).path;
   const path = await findTool(tool);
   if (path === undefined) {
     throw new EnvironmentError(`${tool} is not installed`, 'run `tokenproof setup` (or `npm run setup`)');
@@ -54,8 +60,8 @@ export async function requireTool(tool: ToolName): Promise<string> {
   return path;
 }
 
-export async function findOnPath(command: string): Promise<string | undefined> {
-  for (const directory of (process.env['PATH'] ?? '').split(delimiter)) {
+export async function findOnPath(command: string, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+  for (const directory of (env['PATH'] ?? '').split(delimiter)) {
     if (directory === '') continue;
     const candidate = join(directory, command);
     if (await isExecutable(candidate)) return candidate;

@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { EnvironmentError } from '../lib/errors.ts';
 import { aptGetInstall } from './apt.ts';
 import { type RunOptions, runCommand, tail } from './command.ts';
+import { type DiscoveredTool, discoverTool, type ToolSource } from './discover.ts';
 import { findOnPath, findTool, repoRoot, toolPath, toolsBinDir, toolsDir } from './paths.ts';
 import {
   type GoToolName,
@@ -39,6 +40,8 @@ export interface ToolReport {
   version: string;
   action: 'present' | 'installed';
   path: string;
+  /** Where a k6, toxiproxy or Chromium that runs will use comes from (tool discovery). */
+  source?: ToolSource;
 }
 
 export interface SetupReport {
@@ -56,6 +59,11 @@ export interface Inspection {
   goVersion: string | undefined;
   isRoot: boolean;
   hasAptGet: boolean;
+  /**
+   * A supported binary found outside what setup installs (TOKENPROOF_K6 and friends, the PATH,
+   * Playwright's Chromium): setup leaves that tool alone, since runs will use the user's own.
+   */
+  usable?: Partial<Record<'k6' | 'toxiproxy' | 'chromium', DiscoveredTool>>;
 }
 
 export interface SetupPlan {
@@ -102,22 +110,30 @@ export async function runSetup(options: SetupOptions = {}): Promise<SetupReport>
 
   const tools: ToolReport[] = [];
   for (const tool of goToolNames) {
-    tools.push(installed.get(tool) ?? present(tool, goTools[tool].version, toolPath(tool)));
+    const own = found.usable?.[tool];
+    tools.push(
+      installed.get(tool) ??
+        (own ? present(tool, own.version, own.path, own.source) : present(tool, goTools[tool].version, toolPath(tool), 'setup')),
+    );
   }
   for (const tool of systemToolNames) {
-    const path = (await findTool(tool)) ?? '';
-    tools.push(installed.get(tool) ?? present(tool, found.systemTools[tool] ?? 'unknown', path));
+    const own = tool === 'chromium' ? found.usable?.chromium : undefined;
+    const path = own?.path ?? (await findTool(tool)) ?? '';
+    tools.push(installed.get(tool) ?? present(tool, own?.version ?? found.systemTools[tool] ?? 'unknown', path, own?.source));
   }
   if (installed.size === 0) {
-    out.progress(`tools ready: ${tools.map((t) => `${t.tool} ${t.version}`).join(', ')}`);
+    // Which binary each run will use: the user's own when discovery found one.
+    out.progress(
+      `tools ready: ${tools.map((t) => `${t.tool} ${t.version}${t.source && t.source !== 'setup' ? ` (${t.path}, ${t.source === 'playwright' ? "Playwright's" : `from ${t.source === 'path' ? 'PATH' : t.source}`})` : ''}`).join(', ')}`,
+    );
   }
   return { tools, durationMs: performance.now() - started };
 }
 
 export function planSetup(found: Inspection): SetupPlan {
-  const goInstalls = goToolNames.filter((tool) => found.goTools[tool] !== goTools[tool].version);
+  const goInstalls = goToolNames.filter((tool) => !found.usable?.[tool] && found.goTools[tool] !== goTools[tool].version);
   const aptPackages = systemToolNames
-    .filter((tool) => found.systemTools[tool] === undefined)
+    .filter((tool) => found.systemTools[tool] === undefined && !(tool === 'chromium' && found.usable?.chromium))
     .map((tool) => systemTools[tool].aptPackage);
   const problems: SetupPlan['problems'] = [];
 
@@ -224,7 +240,13 @@ async function inspect(): Promise<Inspection> {
     run('go', ['version'], { timeoutMs: 30_000 }),
     findOnPath('apt-get'),
   ]);
+  const usable: NonNullable<Inspection['usable']> = {};
+  for (const tool of ['k6', 'toxiproxy', 'chromium'] as const) {
+    const discovered = await discoverTool(tool).catch(() => undefined);
+    if (discovered?.found && discovered.found.source !== 'setup') usable[tool] = discovered.found;
+  }
   return {
+    usable,
     goTools: { k6, toxiproxy },
     systemTools: { chromium, faketime, xmllint },
     goVersion: go.ok ? go.output : undefined,
@@ -244,8 +266,8 @@ async function run(command: string, args: readonly string[], options: RunOptions
   return { ok: result.ok, output: `${result.stdout}${result.stderr}` };
 }
 
-function present(tool: ToolName, version: string, path: string): ToolReport {
-  return { tool, version, action: 'present', path };
+function present(tool: ToolName, version: string, path: string, source?: ToolSource): ToolReport {
+  return { tool, version, action: 'present', path, ...(source && { source }) };
 }
 
 /** `3m12s`, `45s`: install times are minutes, so milliseconds would be noise. */

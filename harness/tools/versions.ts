@@ -57,7 +57,8 @@ export const systemToolNames = Object.keys(systemTools) as SystemToolName[];
 const versionPatterns: Record<ToolName, RegExp> = {
   k6: /^k6 v?(\d+\.\d+\.\d+\S*)/m, // k6 v1.8.1 (go1.26.8, linux/amd64)
   toxiproxy: /^toxiproxy-server version v?(\S+)/m, // toxiproxy-server version 2.12.0
-  chromium: /^Chromium (\d[\d.]*)/m, // Chromium 156.0.8078.79 built on Debian GNU/Linux 12
+  // Chromium 156.0.8078.79 built on Debian GNU/Linux 12; Google Chrome 1xx.0…; Chrome for Testing
+  chromium: /^(?:Chromium|Google Chrome(?: for Testing)?) (\d[\d.]*)/m,
   faketime: /^\S*faketime: Version (\d[\d.]*)/m, // /usr/bin/faketime: Version 0.9.10 (it prints argv[0])
   xmllint: /^\S*xmllint: using libxml version (\d+)/m, // /usr/bin/xmllint: using libxml version 20914 (argv[0])
 };
@@ -87,4 +88,47 @@ export function goVersionAtLeast(found: readonly number[], minimum: string): boo
     if (difference !== 0) return difference > 0;
   }
   return true;
+}
+
+/**
+ * The versions tokenproof works with when a user brings their own binary: k6 1.x runs the
+ * TypeScript scenarios natively and has the k6/execution and SharedArray APIs they use;
+ * toxiproxy 2.x has the HTTP API toxiproxy-node-client speaks; Chromium from 120 on runs
+ * the headless mode Playwright's library drives.
+ */
+export const supportedVersions: Record<'k6' | 'toxiproxy' | 'chromium', { minimum: string; below?: string }> = {
+  k6: { minimum: '1.0.0', below: '2.0.0' },
+  toxiproxy: { minimum: '2.5.0', below: '3.0.0' },
+  chromium: { minimum: '120' },
+};
+
+function compareVersions(a: string, b: string): number {
+  const left = a
+    .replace(/^v/, '')
+    .split(/[.-]/)
+    .map((part) => Number.parseInt(part, 10) || 0);
+  const right = b
+    .replace(/^v/, '')
+    .split(/[.-]/)
+    .map((part) => Number.parseInt(part, 10) || 0);
+  for (let i = 0; i < Math.max(left.length, right.length); i++) {
+    const difference = (left[i] ?? 0) - (right[i] ?? 0);
+    if (difference !== 0) return difference;
+  }
+  return 0;
+}
+
+/** Whether a reported version is supported; `why` and `wanted` are for the message when not. */
+export function versionInRange(
+  tool: 'k6' | 'toxiproxy' | 'chromium',
+  version: string | undefined,
+): { ok: true } | { ok: false; why: string; wanted: string } {
+  const range = supportedVersions[tool];
+  const wanted = `${tool} ${range.minimum} or newer${range.below ? ` (below ${range.below})` : ''}`;
+  if (version === undefined || !/\d/.test(version)) return { ok: false, why: 'reports no version', wanted };
+  if (compareVersions(version, range.minimum) < 0)
+    return { ok: false, why: `is ${version}, too old: tokenproof needs ${wanted}`, wanted };
+  if (range.below && compareVersions(version, range.below) >= 0)
+    return { ok: false, why: `is ${version}, newer than tokenproof supports (${wanted})`, wanted };
+  return { ok: true };
 }

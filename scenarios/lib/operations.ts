@@ -1,35 +1,15 @@
 // The operations every scenario is built from: one HTTP request each, classified into the
 // correctness counters. A scenario script only picks which operation an iteration runs.
-import encoding from 'k6/encoding';
 import exec from 'k6/execution';
 import http, { type RefinedResponse, type ResponseType } from 'k6/http';
-import { type ClientCredentials, config, type PoolToken, pool, refreshTokens, revocable } from './config.ts';
+import { authenticated, clientFor } from './client.ts';
+import { config, pool as filePool, revocable as fileRevocable, type PoolToken, refreshTokens } from './config.ts';
 import { available, errors, refreshFailed, serverErrors, validRefused, wronglyAccepted } from './metrics.ts';
 
 // Refusals of invalid tokens are the expected answer, so k6's own http_req_failed does not count them.
 const expectedForInvalid = http.expectedStatuses({ min: 200, max: 299 }, 400, 401, 403);
 
 type Answer = RefinedResponse<ResponseType | undefined>;
-
-function clientFor(index: number): ClientCredentials {
-  const client = config.clients[index % config.clients.length];
-  if (!client) throw new Error('the load configuration has no client');
-  return client;
-}
-
-function authenticated(
-  client: ClientCredentials,
-  form: Record<string, string>,
-): {
-  body: Record<string, string>;
-  headers: Record<string, string>;
-} {
-  if (client.auth === 'client_secret_post')
-    return { body: { ...form, client_id: client.id, client_secret: client.secret }, headers: {} };
-  // RFC 6749 §2.3.1: form-urlencode id and secret before joining them.
-  const basic = encoding.b64encode(`${encodeURIComponent(client.id)}:${encodeURIComponent(client.secret)}`);
-  return { body: form, headers: { authorization: `Basic ${basic}` } };
-}
 
 /** Records the outcome of a request that should succeed. */
 function recordLegitimate(response: Answer, succeeded: boolean): void {
@@ -44,6 +24,22 @@ function recordInvalid(response: Answer, kind: PoolToken['kind'], accepted: bool
   if (accepted) wronglyAccepted.add(1, { kind });
   if (response.status >= 500) serverErrors.add(1);
   errors.add(accepted || response.status >= 500 || response.status === 0);
+}
+
+/** What setup() minted on a cluster run (lib/cluster.ts); local runs read the token file. */
+export interface SetupData {
+  pool: PoolToken[];
+  revocable: string[];
+}
+
+let pool: readonly PoolToken[] = filePool;
+let revocable: readonly string[] = fileRevocable;
+
+/** Each scenario's default function hands its setup data here first. */
+export function useSetupData(data: SetupData | undefined): void {
+  if (!data) return;
+  pool = data.pool;
+  revocable = data.revocable;
 }
 
 export function poolEntry(): PoolToken {

@@ -1,8 +1,12 @@
 /** The k6 runner drives the real k6 binary and reads its summary; the bench's openssl parser. */
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseOpensslSpeed } from '../../harness/bench/main.ts';
-import { runK6 } from '../../harness/load/k6.ts';
+import { EnvironmentError } from '../../harness/lib/errors.ts';
+import { runK6, runK6Script } from '../../harness/load/k6.ts';
 import { repoRoot } from '../../harness/tools/paths.ts';
 
 describe('k6 runner', () => {
@@ -46,6 +50,17 @@ describe('k6 runner', () => {
     } finally {
       server.close();
     }
+  });
+});
+
+describe("k6's exit codes", () => {
+  it("maps a script error (not 0, not 99) to an environment error carrying k6's message", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tokenproof-k6-broken-'));
+    const script = join(dir, 'broken.ts');
+    writeFileSync(script, "throw new Error('the scenario is broken on purpose');\nexport default function () {}\n");
+    const run = runK6Script({ script, env: {}, summaryFile: join(dir, 'summary.json') });
+    await expect(run).rejects.toThrow(EnvironmentError);
+    await expect(run).rejects.toThrow(/k6 exited with 107: .*the scenario is broken on purpose/);
   });
 });
 
