@@ -33,7 +33,13 @@ const defaultRevocationPropagationMs = 5000;
 /** The environment as the load sees it during the game day: the subject is the resource server. */
 function subjectEnvironment(environment: PreparedEnvironment, subject: ChaosSubject): PreparedEnvironment {
   const { target } = environment;
-  return { ...environment, target: { ...target, profile: { ...target.profile, resourceServer: subject.resourceServer } } };
+  const profile = { ...target.profile, resourceServer: subject.resourceServer };
+  if (subject.resourceServer.trusts === 'harness') return { ...environment, target: { ...target, profile } };
+  // An RS that trusts the target issuer gets its pool from that issuer: without the test issuer in
+  // view, the load mints there (the pool takes the test issuer's forger whenever one is present).
+  const { testIssuer: _environmentIssuer, ...withoutTestIssuer } = environment;
+  const { testIssuer: _targetIssuer, ...targetWithout } = target;
+  return { ...withoutTestIssuer, target: { ...targetWithout, profile } };
 }
 
 function pickSubject(chaos: ChaosEnvironment | undefined, gameday: Gameday): Promise<ChaosSubject> {
