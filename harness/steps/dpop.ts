@@ -9,7 +9,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { dpopProof } from '../oauth/client.ts';
 import { challengeFor, parseWwwAuthenticate } from '../oauth/www-authenticate.ts';
-import { StepError } from '../runner/verdict.ts';
+import { CheckSkipped, StepError } from '../runner/verdict.ts';
 import {
   type DpopKey,
   type DpopRequest,
@@ -74,6 +74,13 @@ export function dpopSteps(io: StepIO, resourceServer: ReturnType<typeof resource
     if (control.trusts === 'harness') return control.token({ claims: { cnf: { jkt } } });
     const discovery = discoverySteps(io);
     const tokens = tokenSteps(io, discovery);
+    const declared = io.target.profile.issuer?.capabilities;
+    const advertised = Array.isArray((await discovery.discovery()).metadata.dpop_signing_alg_values_supported);
+    if (declared ? !declared.includes('dpop') : !advertised) {
+      throw new CheckSkipped(
+        `the RS trusts the target issuer, which ${declared ? 'is not declared to support' : 'advertises no'} DPoP (dpop_signing_alg_values_supported), so no DPoP-bound token can be had for it`,
+      );
+    }
     const endpoint = await discovery.endpoint('token_endpoint');
     const rsProfile = io.target.profile.resourceServer!;
     const primary = io.target.profile.issuer?.clients?.primary as { tokenParams?: Record<string, string> } | undefined;
@@ -90,8 +97,8 @@ export function dpopSteps(io: StepIO, resourceServer: ReturnType<typeof resource
       const answer = await tokens.token(form, tokens.client(), { dpop: proof });
       if (answer.status === 200 && typeof answer.body.access_token === 'string') {
         if (answer.body.token_type?.toLowerCase() !== 'dpop') {
-          throw new StepError(
-            `the target issuer answered a DPoP token request with token_type ${answer.body.token_type ?? '(none)'}`,
+          throw new CheckSkipped(
+            `the target issuer answered a token request with a DPoP proof with token_type ${answer.body.token_type ?? '(none)'}, not DPoP: it issues no DPoP-bound tokens for the RS to check`,
           );
         }
         return answer.body.access_token;

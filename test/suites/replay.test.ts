@@ -83,6 +83,13 @@ describe('replay suite', () => {
         'replay.dpop-ath-binding': 'pass',
         'replay.dpop-downgrade': 'pass',
       });
+      const withoutDpop = profileSchema.parse({
+        ...profile,
+        issuer: { ...profile.issuer, capabilities: ['revocation', 'introspection'] },
+      });
+      const skipped = await outcomeOf({ ...target, profile: withoutDpop }, 'replay.dpop-valid');
+      expect(skipped.outcome).toBe('skip');
+      expect(skipped.reason).toMatch(/is not declared to support DPoP .* no DPoP-bound token can be had/);
     } finally {
       await stack.close();
     }
