@@ -83,8 +83,7 @@ export function dpopSteps(io: StepIO, resourceServer: ReturnType<typeof resource
     }
     const endpoint = await discovery.endpoint('token_endpoint');
     const rsProfile = io.target.profile.resourceServer!;
-    const primary = io.target.profile.issuer?.clients?.primary as { tokenParams?: Record<string, string> } | undefined;
-    const params = primary?.tokenParams ?? {};
+    const params = io.target.profile.issuer?.clients?.primary?.tokenParams ?? {};
     const form = {
       grant_type: 'client_credentials',
       ...params,
