@@ -4,17 +4,9 @@
  * off in the real verifier through the mocks below (test/support/flawed-rs-dpop.ts).
  */
 import { decodeJwt } from 'jose';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { profileSchema } from '../../harness/profile/schema.ts';
-import type { RunningTestIssuer } from '../../harness/test-issuer/server.ts';
-import {
-  authorizationOf,
-  type FlawedRs,
-  jsonAnswer,
-  type RsFlaw,
-  startFlawedRs,
-  startRsTestIssuer,
-} from '../support/flawed-rs-errors.ts';
+import { authorizationOf, flawedRsPerTest, jsonAnswer } from '../support/flawed-rs-errors.ts';
 import { startTestStack } from '../support/resource-server.ts';
 import { outcomeOf, runSelected } from '../support/run-checks.ts';
 
@@ -27,24 +19,7 @@ vi.mock('../../harness/reference/resource-server/authorize.ts', async (importOri
   return flawedAuthorizeModule(await importOriginal());
 });
 
-let testIssuer: RunningTestIssuer;
-const running: FlawedRs[] = [];
-
-beforeAll(async () => {
-  testIssuer = await startRsTestIssuer();
-});
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((rs) => rs.close()));
-});
-afterAll(async () => {
-  await testIssuer?.close();
-});
-
-async function withFlaw(flaw: RsFlaw = {}): Promise<FlawedRs> {
-  const rs = await startFlawedRs(testIssuer, flaw);
-  running.push(rs);
-  return rs;
-}
+const { withFlaw } = flawedRsPerTest();
 
 const outcomes = (results: Map<string, { outcome: string }>) =>
   Object.fromEntries([...results].map(([id, result]) => [id, result.outcome]));

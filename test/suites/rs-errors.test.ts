@@ -2,38 +2,13 @@
  * The rs-errors suite (RFC 6750 answers) against the reference resource server (passes) and the
  * same server with one deliberate flaw at a time (the guarding check fails, or warns for SHOULD).
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { profileSchema } from '../../harness/profile/schema.ts';
-import type { RunningTestIssuer } from '../../harness/test-issuer/server.ts';
-import {
-  authorizationOf,
-  type FlawedRs,
-  jsonAnswer,
-  type RsFlaw,
-  startFlawedRs,
-  startRsTestIssuer,
-} from '../support/flawed-rs-errors.ts';
+import { authorizationOf, flawedRsPerTest, jsonAnswer, type RsFlaw } from '../support/flawed-rs-errors.ts';
 import { startTestStack } from '../support/resource-server.ts';
 import { outcomeOf, runSelected } from '../support/run-checks.ts';
 
-let testIssuer: RunningTestIssuer;
-const running: FlawedRs[] = [];
-
-beforeAll(async () => {
-  testIssuer = await startRsTestIssuer();
-});
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((rs) => rs.close()));
-});
-afterAll(async () => {
-  await testIssuer?.close();
-});
-
-async function withFlaw(flaw: RsFlaw = {}): Promise<FlawedRs> {
-  const rs = await startFlawedRs(testIssuer, flaw);
-  running.push(rs);
-  return rs;
-}
+const { withFlaw } = flawedRsPerTest();
 
 const withHeader =
   (name: string, change: (value: string) => string): RsFlaw['response'] =>

@@ -2,37 +2,12 @@
  * The rs-metadata suite (RFC 9728) against the reference resource server (passes) and the same
  * server with wrong or missing protected resource metadata, one flaw at a time.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningTestIssuer } from '../../harness/test-issuer/server.ts';
-import {
-  type FlawedRs,
-  jsonAnswer,
-  type RsFlaw,
-  rewriteJson,
-  startFlawedRs,
-  startRsTestIssuer,
-} from '../support/flawed-rs-errors.ts';
+import { describe, expect, it } from 'vitest';
+import { flawedRsPerTest, jsonAnswer, type RsFlaw, rewriteJson } from '../support/flawed-rs-errors.ts';
 import { outcomeOf, runSelected } from '../support/run-checks.ts';
 
 const metadataPath = '/.well-known/oauth-protected-resource/protected';
-let testIssuer: RunningTestIssuer;
-const running: FlawedRs[] = [];
-
-beforeAll(async () => {
-  testIssuer = await startRsTestIssuer();
-});
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((rs) => rs.close()));
-});
-afterAll(async () => {
-  await testIssuer?.close();
-});
-
-async function withFlaw(flaw: RsFlaw = {}): Promise<FlawedRs> {
-  const rs = await startFlawedRs(testIssuer, flaw);
-  running.push(rs);
-  return rs;
-}
+const { withFlaw, testIssuer } = flawedRsPerTest();
 
 /** Rewrites the resource_metadata parameter of every challenge (undefined: drops it). */
 const challengeNames =
@@ -102,12 +77,15 @@ describe('rs-metadata suite', () => {
 
   it('M02 fails when a listed authorization server does not answer discovery', async () => {
     const rs = await withFlaw({
-      response: rewriteJson(metadataPath, (body) => ({ ...body, authorization_servers: [testIssuer.url, 'http://127.0.0.1:1'] })),
+      response: rewriteJson(metadataPath, (body) => ({
+        ...body,
+        authorization_servers: [testIssuer().url, 'http://127.0.0.1:1'],
+      })),
     });
     const result = await outcomeOf(rs.target(), 'rs-metadata.authorization-servers');
     expect(result.outcome).toBe('fail');
     expect(result.reason).toMatch(/http:\/\/127.0.0.1:1 \(/);
-    const other = await withFlaw({ config: { resourceMetadata: { authorizationServers: [`${testIssuer.url}/tenant`] } } });
+    const other = await withFlaw({ config: { resourceMetadata: { authorizationServers: [`${testIssuer().url}/tenant`] } } });
     expect((await outcomeOf(other.target(), 'rs-metadata.authorization-servers')).outcome).toBe('fail');
   });
 
@@ -143,7 +121,7 @@ describe('rs-metadata suite', () => {
     const prefix = await withFlaw({
       config: { resourceMetadata: undefined },
       request: (request) =>
-        request.url === rootPath ? jsonAnswer(200, { resource: origin, authorization_servers: [testIssuer.url] }) : request,
+        request.url === rootPath ? jsonAnswer(200, { resource: origin, authorization_servers: [testIssuer().url] }) : request,
       response: challengeNames(
         (base) => `${base}${rootPath}`,
         () => origin,

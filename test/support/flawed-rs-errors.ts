@@ -9,6 +9,7 @@
  * The correct reference passes every check; each flaw makes the check that guards it fail.
  */
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { type ProfileInput, profileSchema } from '../../harness/profile/schema.ts';
 import type { ResourceServerConfigInput } from '../../harness/reference/resource-server/config.ts';
 import type { ResourceServerContext } from '../../harness/reference/resource-server/context.ts';
@@ -171,5 +172,35 @@ export function rewriteJson(path: string, change: (body: Record<string, unknown>
     const body = JSON.parse(answer.body.toString('utf8')) as Record<string, unknown>;
     const changed = change(body);
     return { ...answer, body: Buffer.from(JSON.stringify(changed ?? body)) };
+  };
+}
+
+/**
+ * For a test file: one harness test issuer (beforeAll) and `withFlaw(...)`, a flawed RS trusting
+ * it for the current test, closed after each test, also when the test fails.
+ */
+export function flawedRsPerTest(): { withFlaw(flaw?: RsFlaw): Promise<FlawedRs>; testIssuer(): RunningTestIssuer } {
+  let testIssuer: RunningTestIssuer | undefined;
+  const running: FlawedRs[] = [];
+  beforeAll(async () => {
+    testIssuer = await startRsTestIssuer();
+  });
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((rs) => rs.close()));
+  });
+  afterAll(async () => {
+    await testIssuer?.close();
+  });
+  const started = () => {
+    if (!testIssuer) throw new Error('the test issuer starts in beforeAll');
+    return testIssuer;
+  };
+  return {
+    async withFlaw(flaw = {}) {
+      const rs = await startFlawedRs(started(), flaw);
+      running.push(rs);
+      return rs;
+    },
+    testIssuer: started,
   };
 }
