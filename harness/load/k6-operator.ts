@@ -122,7 +122,8 @@ export async function k6OperatorManifests(
     args.push('--out', 'experimental-prometheus-rw');
     env.push(
       { name: 'K6_PROMETHEUS_RW_SERVER_URL', value: request.prometheusRemoteWrite },
-      { name: 'K6_PROMETHEUS_RW_TREND_STATS', value: 'p(50),p(95),p(99),max' },
+      // Native histograms merge across runners: histogram_quantile over their sum is the fleet's p95.
+      { name: 'K6_PROMETHEUS_RW_TREND_AS_NATIVE_HISTOGRAM', value: 'true' },
     );
   }
   const testRun = {

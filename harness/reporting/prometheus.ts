@@ -107,7 +107,49 @@ export function buildRegistry(result: RunResult): Registry {
   });
   for (const verdict of result.slo) sloOk.set({ name: verdict.name }, verdict.ok ? 1 : 0);
 
+  loadMetrics(result, registers);
   return registry;
+}
+
+/** The shape of `details.load` this reporter reads (harness/load/run-load.ts writes it). */
+interface LoadDetails {
+  scenario: string;
+  requests: number;
+  achievedRate: number;
+  droppedIterations: number;
+  latency: Record<string, { p95?: number }>;
+  correctness: { wronglyAccepted: Record<string, number>; validRefused: number; serverErrors: number };
+}
+
+/** The load phase's summary numbers (CHECKS.md L01-L03), one series per scenario. */
+function loadMetrics(result: RunResult, registers: Registry[]): void {
+  const loads = (result.phases ?? []).flatMap((phase) => {
+    const load = phase.details?.['load'] as LoadDetails | undefined;
+    return load?.correctness ? [load] : [];
+  });
+  if (loads.length === 0) return;
+  const gauge = (name: string, help: string, labelNames: string[] = []) =>
+    new Gauge({ name, help, labelNames: ['scenario', ...labelNames], registers });
+  const requests = gauge('tokenproof_load_requests', 'Requests the load phase sent');
+  const rate = gauge('tokenproof_load_throughput_rps', 'Requests per second the load phase achieved');
+  const dropped = gauge('tokenproof_load_dropped_iterations', 'Arrivals k6 could not start on time (L03)');
+  const p95 = gauge('tokenproof_load_latency_p95_seconds', 'p95 latency per operation under load', ['operation']);
+  const wrongly = gauge('tokenproof_load_wrongly_accepted', 'Invalid tokens accepted under load, by kind (L01: must be 0)', [
+    'kind',
+  ]);
+  const refused = gauge('tokenproof_load_valid_refused', 'Valid tokens or credentials refused under load (L02)');
+  const serverErrors = gauge('tokenproof_load_server_errors', '5xx answers under load (L02)');
+  for (const load of loads) {
+    const scenario = { scenario: load.scenario };
+    requests.set(scenario, load.requests);
+    rate.set(scenario, load.achievedRate);
+    dropped.set(scenario, load.droppedIterations);
+    for (const [operation, values] of Object.entries(load.latency))
+      if (!operation.includes(' ') && values.p95 !== undefined) p95.set({ ...scenario, operation }, values.p95 / 1000);
+    for (const [kind, count] of Object.entries(load.correctness.wronglyAccepted)) wrongly.set({ ...scenario, kind }, count);
+    refused.set(scenario, load.correctness.validRefused);
+    serverErrors.set(scenario, load.correctness.serverErrors);
+  }
 }
 
 export async function toPrometheusText(result: RunResult): Promise<string> {
