@@ -15,7 +15,13 @@ export async function tokenWithoutScope(t: CheckContext): Promise<{ token: strin
   const granted = t.target.profile.issuer?.clients?.primary?.scopes ?? [];
   const other = granted.find((scope) => !required.includes(scope) && scope !== 'openid');
   if (!other) t.skip(`the primary client has no scope other than ${required.join(' ')} to ask the target issuer for`);
-  const issued = await t.steps.clientCredentialsToken(t.steps.client(), { resource: rsProfile.audience, scope: other });
+  const params = t.target.profile.issuer?.clients?.primary?.tokenParams ?? {};
+  const vendor = 'resource' in params || 'audience' in params;
+  const issued = await t.steps.clientCredentialsToken(t.steps.client(), {
+    ...params,
+    ...(!vendor && { resource: rsProfile.audience }),
+    scope: other,
+  });
   if (issued.scope?.split(' ').some((scope) => required.includes(scope)))
     t.error(`the target issuer granted ${issued.scope} although ${other} was asked for`);
   return { token: issued.access_token, scope: other };
