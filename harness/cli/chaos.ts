@@ -11,6 +11,7 @@ import { loadGameday } from '../faults/gameday.ts';
 import { ExitCode, UsageError } from '../lib/errors.ts';
 import { loadProfile } from '../profile/load.ts';
 import { standardReporters } from '../reporting/index.ts';
+import { environmentOptions } from './conform.ts';
 
 export interface ChaosOptions {
   target?: string;
@@ -18,6 +19,9 @@ export interface ChaosOptions {
   emit?: string;
   /** An existing toxiproxy's control URL (docker-compose's); default: the harness starts its own. */
   toxiproxy?: string;
+  /** Where the reference stack runs without --target (`--env containers`: in Docker) and its RS replicas. */
+  env?: 'embedded' | 'containers';
+  rsReplicas?: number;
   out?: string;
   pushgateway?: string;
   command: string;
@@ -25,6 +29,7 @@ export interface ChaosOptions {
 }
 
 export async function chaos(options: ChaosOptions, print: (line: string) => void): Promise<ExitCode> {
+  const environment = environmentOptions(options);
   const gameday = loadGameday(options.gameday);
   const profile = options.target ? loadProfile(options.target) : undefined;
   if (options.emit !== undefined) {
@@ -45,6 +50,7 @@ export async function chaos(options: ChaosOptions, print: (line: string) => void
     reporters,
     ...(options.out && { out: options.out }),
     ...(options.toxiproxy && { chaos: { toxiproxyUrl: options.toxiproxy } }),
+    environment,
     log: print,
   });
   return outcome.exitCode;

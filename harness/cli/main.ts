@@ -154,9 +154,11 @@ export function buildProgram(): Command {
       process.exitCode = await load({ ...flags, command: 'tokenproof load', version }, print);
     });
 
-  program
-    .command('chaos')
-    .description('run a game day: real toxiproxy faults and clock skew under k6 load, judged by the resilience checks C01-C07')
+  environmentFlags(
+    program
+      .command('chaos')
+      .description('run a game day: real toxiproxy faults and clock skew under k6 load, judged by the resilience checks C01-C07'),
+  )
     .requiredOption('--gameday <file>', 'a game-day YAML file (scenarios/gamedays/)')
     .option('--target <file>', 'target profile (YAML); default: the embedded reference stack')
     .option('--emit <kind>', 'write manifests instead of running: chaos-mesh (Workflow + k6-operator TestRun)')

@@ -160,6 +160,8 @@ async function prepareContainers(request: EnvironmentRequest): Promise<PreparedE
   const stack = await startContainers({
     workDir: join(request.runDir, 'logs'),
     ...(request.rsReplicas !== undefined && { rsReplicas: request.rsReplicas }),
+    // A chaos run drives the stack's own toxiproxy container (request.chaos.toxiproxyUrl is for external targets).
+    ...(request.chaos && { chaos: true }),
     ...(request.log && { log: request.log }),
   });
   try {
@@ -182,6 +184,7 @@ async function prepareContainers(request: EnvironmentRequest): Promise<PreparedE
       processes: [],
       credentials: stack.credentials,
       containers: stack,
+      ...(stack.chaos && { chaos: stack.chaos }),
       stop: () => stack.stop(),
     };
   } catch (error) {

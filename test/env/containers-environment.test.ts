@@ -10,15 +10,20 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { environmentOptions } from '../../harness/cli/conform.ts';
+import { chaosPhase } from '../../harness/engine/chaos.ts';
+import { conformancePhase } from '../../harness/engine/conformance.ts';
 import { type PreparedEnvironment, prepareEnvironment } from '../../harness/engine/environment.ts';
+import type { Phase } from '../../harness/engine/phase.ts';
+import { executeRun } from '../../harness/engine/run.ts';
 import { hostLabel, listRunResources, pidLabel, runLabel, sweepOrphans } from '../../harness/env/containers/run-resources.ts';
 import { audience } from '../../harness/env/embedded.ts';
+import { loadGameday } from '../../harness/faults/gameday.ts';
 import { EnvironmentError, UsageError } from '../../harness/lib/errors.ts';
 import { Redactor } from '../../harness/lib/redactor.ts';
 import { tokenRequest } from '../../harness/oauth/client.ts';
-import type { CheckResult } from '../../harness/results/model.ts';
-import { findOnPath } from '../../harness/tools/paths.ts';
-import { runSelected } from '../support/run-checks.ts';
+import { selectChecks } from '../../harness/runner/run.ts';
+import { findOnPath, repoRoot } from '../../harness/tools/paths.ts';
+import { allSuites } from '../../suites/index.ts';
 
 const workDirs: string[] = [];
 afterAll(() => {
@@ -53,73 +58,48 @@ describe('--env and --rs-replicas', () => {
 });
 
 describe('the containers environment', () => {
-  it('runs discovery, jwks, rs-claims and revocation against two RS replicas in Docker and leaves no container or network behind', {
+  it('runs discovery, jwks, rs-claims, revocation and a short game day against two RS replicas in Docker, and leaves no container or network behind', {
     timeout: 5 * 60_000,
   }, async (ctx) => {
     await dockerOrSkip((note) => ctx.skip(note));
-    let environment: PreparedEnvironment | undefined;
     let runId: string | undefined;
-    let results: Map<string, CheckResult>;
-    try {
-      environment = await prepareEnvironment({
-        env: 'containers',
-        rsReplicas: 2,
-        runDir: runDir(),
-        redactor: new Redactor(),
-        log: () => {},
-      });
-      const stack = environment.containers!;
-      runId = stack.id;
-      expect(environment.kind).toBe('containers');
-      expect(stack.containers.map((container) => container.role)).toEqual(['issuer', 'toxiproxy', 'rs-1', 'rs-2', 'rs-forged']);
-
-      // Every container is on the run's network alone, labelled with the run, published on loopback only.
-      for (const container of stack.containers) {
-        const inspected = JSON.parse(docker(['inspect', container.id]))[0] as {
-          Config: { Labels: Record<string, string> };
-          NetworkSettings: { Networks: Record<string, unknown> };
-          HostConfig: { PortBindings: Record<string, { HostIp: string }[]> };
-        };
-        expect(Object.keys(inspected.NetworkSettings.Networks)).toEqual([stack.network.name]);
-        expect(inspected.Config.Labels[runLabel]).toBe(stack.id);
-        const bindings = Object.values(inspected.HostConfig.PortBindings).flat();
-        expect(bindings.length).toBeGreaterThan(0);
-        for (const binding of bindings) expect(binding.HostIp).toBe('127.0.0.1');
-      }
-      // The test issuer listens on the network's gateway, not on every interface.
-      expect(new URL(environment.testIssuer!.url).hostname).toBe(stack.network.gateway);
-
-      // V08 gets every replica; each one accepts a token from the issuer (its JWKS came through toxiproxy).
-      const profile = environment.target.profile;
-      expect(profile.propagation?.resourceServers).toEqual(stack.replicas.map((url) => `${url}/protected`));
-      expect(stack.replicas).toHaveLength(2);
-      const client = profile.issuer!.clients!.primary!;
-      const issued = await tokenRequest(
-        `${profile.issuer!.url}/token`,
-        { grant_type: 'client_credentials', resource: audience },
-        { method: 'client_secret_basic', clientId: client.id, secret: client.secret! },
-      );
-      const accessToken = issued.body.access_token;
-      expect(accessToken).toBeTypeOf('string');
-      for (const url of profile.propagation!.resourceServers) {
-        const response = await fetch(url, {
-          headers: { authorization: `Bearer ${accessToken}` },
-          signal: AbortSignal.timeout(15_000),
-        });
-        expect(response.status, url).toBe(200);
-      }
-
-      results = await runSelected(environment.target, { suites: ['discovery', 'jwks', 'rs-claims', 'revocation'] });
-    } finally {
-      await environment?.stop();
-    }
-    const failing = [...results.values()]
-      .filter((result) => result.outcome === 'fail' || result.outcome === 'error')
-      .map((result) => `${result.id}: ${result.outcome} ${result.reason}`);
+    const conformance = conformancePhase(selectChecks(allSuites, { suites: ['discovery', 'jwks', 'rs-claims', 'revocation'] }));
+    // The stack is inspected live, inside the run, before the suites start.
+    const inspectedConformance: Phase = {
+      ...conformance,
+      async run(context) {
+        runId = context.environment.containers?.id;
+        await inspectStack(context.environment);
+        return conformance.run(context);
+      },
+    };
+    const gameday = loadGameday(join(repoRoot, 'scenarios', 'gamedays', 'run-default.yaml'));
+    const outcome = await executeRun({
+      command: 'test',
+      version: 'test',
+      phases: [inspectedConformance, chaosPhase({ gameday })],
+      reporters: [],
+      out: runDir(),
+      environment: { env: 'containers', rsReplicas: 2 },
+      log: () => {},
+    });
+    const checks = outcome.result.checks;
+    const tally = new Map<string, number>();
+    for (const check of checks)
+      tally.set(`${check.suite} ${check.outcome}`, (tally.get(`${check.suite} ${check.outcome}`) ?? 0) + 1);
+    process.stdout.write(`[containers-environment] ${[...tally].map(([key, count]) => `${key}: ${count}`).join(', ')}\n`);
+    const failing = checks
+      .filter((check) => check.outcome === 'fail' || check.outcome === 'error')
+      .map((check) => `${check.id}: ${check.outcome} ${check.reason}`);
     expect(failing).toEqual([]);
-    const suites = new Set([...results.values()].map((result) => result.suite));
-    expect([...suites].sort()).toEqual(['discovery', 'jwks', 'revocation', 'rs-claims']);
-    expect([...results.values()].filter((result) => result.outcome === 'pass').length).toBeGreaterThan(40);
+    expect([...new Set(checks.map((check) => check.suite))].sort()).toEqual(
+      expect.arrayContaining(['discovery', 'jwks', 'revocation', 'rs-claims']),
+    );
+    expect(checks.filter((check) => check.outcome === 'pass').length).toBeGreaterThan(40);
+    // The game day ran its faults through the container toxiproxy and judged them.
+    expect(outcome.result.phases?.map((phase) => phase.name)).toEqual(['conformance', 'chaos']);
+    expect(checks.some((check) => check.suite === 'resilience' && check.outcome === 'pass')).toBe(true);
+    expect(outcome.exitCode).toBe(0);
 
     expect(runId).toBeDefined();
     expect(await listRunResources(runId!)).toEqual({ containers: [], networks: [] });
@@ -160,3 +140,47 @@ describe('the containers environment', () => {
     }
   });
 });
+
+/** Every container on the run's network alone, labelled, published on loopback; every replica in V08's list and accepting issuer tokens. */
+async function inspectStack(environment: PreparedEnvironment): Promise<void> {
+  const stack = environment.containers!;
+  expect(environment.kind).toBe('containers');
+  expect(stack.containers.map((container) => container.role)).toEqual(['issuer', 'toxiproxy', 'rs-1', 'rs-2', 'rs-forged']);
+  for (const container of stack.containers) {
+    const inspected = JSON.parse(docker(['inspect', container.id]))[0] as {
+      Config: { Labels: Record<string, string> };
+      NetworkSettings: { Networks: Record<string, unknown> };
+      HostConfig: { PortBindings: Record<string, { HostIp: string }[]> };
+    };
+    expect(Object.keys(inspected.NetworkSettings.Networks)).toEqual([stack.network.name]);
+    expect(inspected.Config.Labels[runLabel]).toBe(stack.id);
+    const bindings = Object.values(inspected.HostConfig.PortBindings).flat();
+    expect(bindings.length).toBeGreaterThan(0);
+    for (const binding of bindings) expect(binding.HostIp).toBe('127.0.0.1');
+  }
+  // The test issuer listens on the network's gateway, not on every interface.
+  expect(new URL(environment.testIssuer!.url).hostname).toBe(stack.network.gateway);
+  // A chaos run: the game day's jwks link is the container toxiproxy's proxy in front of the test issuer.
+  expect(environment.chaos?.toxiproxy.links.get('jwks')?.proxyName).toBe('test-jwks');
+
+  const profile = environment.target.profile;
+  expect(stack.replicas).toHaveLength(2);
+  expect(profile.propagation?.resourceServers).toEqual(stack.replicas.map((url) => `${url}/protected`));
+  const client = profile.issuer!.clients!.primary!;
+  const issued = await tokenRequest(
+    `${profile.issuer!.url}/token`,
+    { grant_type: 'client_credentials', resource: audience },
+    { method: 'client_secret_basic', clientId: client.id, secret: client.secret! },
+  );
+  const accessToken = issued.body.access_token;
+  expect(accessToken).toBeTypeOf('string');
+  // Each replica fetched the issuer's keys through toxiproxy's jwks proxy to accept it.
+  for (const url of profile.propagation!.resourceServers) {
+    const response = await fetch(url, {
+      headers: { authorization: `Bearer ${accessToken}` },
+      signal: AbortSignal.timeout(15_000),
+    });
+    await response.body?.cancel();
+    expect(response.status, url).toBe(200);
+  }
+}

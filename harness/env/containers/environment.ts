@@ -29,6 +29,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { getContainerRuntimeClient, type StartedTestContainer, Wait } from 'testcontainers';
 import { stringify } from 'yaml';
+import type { ChaosEnvironment } from '../../faults/chaos-environment.ts';
 import { EnvironmentError } from '../../lib/errors.ts';
 import type { Profile } from '../../profile/schema.ts';
 import type { ResourceServerConfigInput } from '../../reference/resource-server/config.ts';
@@ -36,6 +37,7 @@ import { type RunningTestIssuer, startHarnessIssuer } from '../../test-issuer/se
 import { audience, embeddedIssuerConfig, testAudience, testScope } from '../embedded.ts';
 import { freePort } from '../free-port.ts';
 import { referenceStackProfile, type StackSecrets, testResourceServerConfig } from '../reference-profile.ts';
+import { containersChaos } from './chaos.ts';
 import { ensureDockerEngine } from './docker.ts';
 import { type ChosenImages, chooseImages, describeImages } from './image-choice.ts';
 import { LoopbackContainer } from './loopback-container.ts';
@@ -48,6 +50,9 @@ const toxiproxyApiPort = 8474;
 /** The links of harness/faults (game days name them), each its own toxiproxy listener. */
 export const linkPorts = { jwks: 9401, 'revocation-events': 9402, introspection: 9403, token: 9404 } as const;
 export type ContainerLink = keyof typeof linkPorts;
+/** A chaos run's proxy in front of the harness test issuer (the forged-token RS's JWKS). */
+const testJwksProxy = 'test-jwks';
+const testJwksPort = 9405;
 const startupTimeoutMs = 60_000;
 const revocationEventsPath = '/events/revocations';
 
@@ -56,6 +61,8 @@ export interface ContainersOptions {
   workDir: string;
   /** Reference resource servers that trust the issuer (default 1). */
   rsReplicas?: number;
+  /** A chaos run: the forged-token RS fetches its JWKS through toxiproxy, and `chaos` drives it. */
+  chaos?: boolean;
   log?: (line: string) => void;
 }
 
@@ -82,6 +89,8 @@ export interface ContainersStack {
   /** Base URLs of the issuer-trusting resource servers, one per replica. */
   replicas: string[];
   credentials: Record<string, string>;
+  /** A chaos run's links and subjects (harness/faults), on this stack's toxiproxy. */
+  chaos?: ChaosEnvironment;
   stop(): Promise<void>;
 }
 
@@ -108,8 +117,11 @@ export async function startContainers(options: ContainersOptions): Promise<Conta
   const id = randomBytes(4).toString('hex');
   const resources = trackRunResources(id);
   let testIssuer: RunningTestIssuer | undefined;
+  let chaos: ChaosEnvironment | undefined;
   const stop = async () => {
     try {
+      // Faults first: whatever else fails, nothing stays broken.
+      await chaos?.stop().catch(() => undefined);
       await resources.remove();
       await testIssuer?.close();
     } finally {
@@ -141,12 +153,25 @@ export async function startContainers(options: ContainersOptions): Promise<Conta
 
     const common = { network: network.name, labels: resources.labels, workDir: options.workDir, log };
     const issuerConfig = { ...embeddedIssuerConfig(issuerPort, loginRedirectUri), issuer: issuerUrl, host: '0.0.0.0' };
-    const toxiproxyConfig = Object.entries(linkPorts).map(([link, port]) => ({
-      name: link,
-      listen: `0.0.0.0:${port}`,
-      upstream: `${names.issuer}:${issuerPort}`,
-      enabled: true,
-    }));
+    const toxiproxyConfig = [
+      ...Object.entries(linkPorts).map(([link, port]) => ({
+        name: link,
+        listen: `0.0.0.0:${port}`,
+        upstream: `${names.issuer}:${issuerPort}`,
+        enabled: true,
+      })),
+      // A chaos run: the forged-token RS reaches the test issuer (on the gateway) through toxiproxy too.
+      ...(options.chaos
+        ? [
+            {
+              name: testJwksProxy,
+              listen: `0.0.0.0:${testJwksPort}`,
+              upstream: `${network.gateway}:${testIssuer.port}`,
+              enabled: true,
+            },
+          ]
+        : []),
+    ];
     const [issuer, toxiproxy] = await Promise.all([
       startContainer(common, {
         role: 'issuer',
@@ -196,7 +221,12 @@ export async function startContainers(options: ContainersOptions): Promise<Conta
       });
     });
     const forgedUrl = `http://127.0.0.1:${await freePort()}`;
-    const forgedConfig: ResourceServerConfigInput = { ...testResourceServerConfig(testIssuer), publicUrl: forgedUrl };
+    const testJwksOrigin = `http://${names.toxiproxy}:${testJwksPort}`;
+    const forgedConfig: ResourceServerConfigInput = {
+      ...testResourceServerConfig(testIssuer),
+      publicUrl: forgedUrl,
+      ...(options.chaos && { jwksUri: `${testJwksOrigin}${new URL(testIssuer.jwksUri).pathname}` }),
+    };
     const forged = startContainer(common, {
       role: 'rs-forged',
       name: names.forged,
@@ -220,9 +250,20 @@ export async function startContainers(options: ContainersOptions): Promise<Conta
       testResourceServerUrl: forgedUrl,
       propagationUrls: replicaUrls,
     });
+    if (options.chaos) {
+      chaos = await containersChaos({
+        toxiproxyUrl: toxiproxy.url,
+        jwksProxy: { name: testJwksProxy, listenOrigin: testJwksOrigin },
+        testIssuer,
+        profile,
+        logDir: options.workDir,
+        log,
+      });
+    }
     return {
       id,
       profile,
+      ...(chaos && { chaos }),
       testIssuer,
       network,
       containers: [issuer, toxiproxy, ...resourceServers],
