@@ -4,6 +4,7 @@
  * (the embedded reference stack without --target) and writes the reports.
  */
 import { allSuites } from '../../suites/index.ts';
+import { defaultChaosPhase } from '../engine/chaos.ts';
 import { conformancePhase } from '../engine/conformance.ts';
 import { defaultLoadPhase } from '../engine/load.ts';
 import type { Phase } from '../engine/phase.ts';
@@ -46,10 +47,14 @@ export async function conform(options: ConformOptions, print: (line: string) => 
 
 /**
  * `run`, the main job: conformance, then a short load phase (--skip-load leaves it out), then
- * chaos when it lands (--skip-chaos).
+ * a short game day (--skip-chaos leaves it out).
  */
 export async function run(options: RunOptions, print: (line: string) => void): Promise<ExitCode> {
-  return runWith(options, print, (checks) => [conformancePhase(checks), ...(options.skipLoad ? [] : [defaultLoadPhase()])]);
+  return runWith(options, print, (checks) => [
+    conformancePhase(checks),
+    ...(options.skipLoad ? [] : [defaultLoadPhase()]),
+    ...(options.skipChaos ? [] : [defaultChaosPhase()]),
+  ]);
 }
 
 async function runWith(

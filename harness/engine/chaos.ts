@@ -9,14 +9,15 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { availabilityBySecond } from '../faults/availability.ts';
 import type { ChaosEnvironment, ChaosSubject } from '../faults/chaos-environment.ts';
-import { type Gameday, gamedayDurationMs } from '../faults/gameday.ts';
+import { type Gameday, gamedayDurationMs, loadGameday } from '../faults/gameday.ts';
 import { phaseStats, recoveries, resilienceChecks, sloVerdicts } from '../faults/resilience.ts';
 import { runTimeline, type TimelineResult } from '../faults/timeline.ts';
-import { EnvironmentError, UsageError } from '../lib/errors.ts';
+import { EnvironmentError, TokenproofError, UsageError } from '../lib/errors.ts';
 import { pollUntil } from '../lib/poll.ts';
 import { judgeLoad, type LoadMeasurement, measureLoad, prepareLoad } from '../load/run-load.ts';
 import { invalidKinds } from '../load/token-pool.ts';
-import type { TimelineSeries } from '../results/model.ts';
+import type { CheckResult, TimelineSeries } from '../results/model.ts';
+import { repoRoot } from '../tools/paths.ts';
 import type { PreparedEnvironment } from './environment.ts';
 import type { Phase, PhaseContext, PhaseOutput } from './phase.ts';
 
@@ -44,9 +45,8 @@ function subjectEnvironment(environment: PreparedEnvironment, subject: ChaosSubj
 
 function pickSubject(chaos: ChaosEnvironment | undefined, gameday: Gameday): Promise<ChaosSubject> {
   if (!chaos)
-    throw new EnvironmentError(
-      'this environment was prepared without toxiproxy',
-      'a chaos phase needs executeRun to prepare it (a bug if you see this)',
+    throw new UsageError(
+      'this environment has no toxiproxy links for game days (the containers environment wires its own toxiproxy, not yet to game days): run the game day on the embedded stack or a profile target',
     );
   const subject = chaos.subjects[gameday.subject];
   if (!subject)
@@ -69,6 +69,41 @@ async function loadStarted(workDir: string, signal: AbortSignal): Promise<boolea
   return found.value === true;
 }
 
+/** The short game day `tokenproof run` ends with. */
+export const defaultGamedayFile = join(repoRoot, 'scenarios', 'gamedays', 'run-default.yaml');
+
+/**
+ * `tokenproof run`'s chaos phase: the short default game day. A target it cannot fault (no link
+ * toxiproxy can sit on) is a skip naming why; a target that broke is an error; never a silent pass.
+ */
+export function defaultChaosPhase(): Phase {
+  return {
+    name: 'chaos',
+    async run(context) {
+      try {
+        return await chaosPhase({ gameday: loadGameday(defaultGamedayFile), file: defaultGamedayFile }).run(context);
+      } catch (error) {
+        if (!(error instanceof TokenproofError)) throw error;
+        const notApplicable = error instanceof UsageError;
+        const check: CheckResult = {
+          id: 'chaos.ran',
+          suite: 'resilience',
+          title: 'The chaos phase ran',
+          level: 'MUST',
+          outcome: notApplicable ? 'skip' : 'error',
+          reason: context.redactor.scrub(notApplicable ? error.message : `the default game day could not run: ${error.message}`),
+          spec: [],
+          durationMs: 0,
+          evidence: { exchanges: [], notes: [] },
+          phase: 'chaos',
+        };
+        for (const reporter of context.reporters) await reporter.onCheckEnd?.(check);
+        return { checks: [check] };
+      }
+    },
+  };
+}
+
 export function chaosPhase(options: ChaosPhaseOptions): Phase {
   const { gameday } = options;
   return {
@@ -76,6 +111,15 @@ export function chaosPhase(options: ChaosPhaseOptions): Phase {
     async run(context: PhaseContext): Promise<PhaseOutput> {
       const chaos = context.environment.chaos;
       const subject = await pickSubject(chaos, gameday);
+      const missing = gameday.phases.flatMap((phase) =>
+        (phase.fault?.kind === 'clock-skew' ? [] : (phase.links ?? [])).filter((link) => !subject.links[link]),
+      );
+      if (missing.length > 0)
+        throw new UsageError(
+          `the ${gameday.name} game day puts faults on ${[...new Set(missing)].join(', ')}, but toxiproxy sits on no such link of this target (${Object.keys(subject.links).join(', ') || 'none'}): ${chaos!.notes.join('; ') || 'see harness/faults/README.md'}`,
+        );
+      if (gameday.phases.some((phase) => phase.fault?.kind === 'clock-skew') && !subject.skew)
+        throw new UsageError(`the ${gameday.name} game day skews the issuer clock, and this target gives no way to do that`);
       const toxiproxy = chaos!.toxiproxy;
       const log = context.log;
       const loadContext = { log, signal: context.signal, runStartedAt: context.runStartedAt };
@@ -131,7 +175,9 @@ export function chaosPhase(options: ChaosPhaseOptions): Phase {
         }
         measurement = await running;
         // Judged before the cleanup: the per-second availability is read from k6's CSV.
-        return judge(gameday, options.file, subject, chaos!, timeline, measurement, prepared, revocationPropagationMs);
+        const output = judge(gameday, options.file, subject, chaos!, timeline, measurement, prepared, revocationPropagationMs);
+        for (const check of output.checks) for (const reporter of context.reporters) await reporter.onCheckEnd?.(check);
+        return output;
       } finally {
         context.signal.removeEventListener('abort', onAbort);
         prepared.cleanup();
