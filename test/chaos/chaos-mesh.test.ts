@@ -1,0 +1,106 @@
+/**
+ * `tokenproof chaos --emit chaos-mesh`: the game day's timeline as valid Chaos Mesh YAML (a
+ * Workflow of Serial steps: Suspend, NetworkChaos, TimeChaos) next to a k6-operator TestRun of
+ * its load, with the phases' durations and the faults' parameters carried over.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { chaos } from '../../harness/cli/chaos.ts';
+import { repoRoot } from '../../harness/tools/paths.ts';
+
+interface Template {
+  name: string;
+  templateType: string;
+  deadline: string;
+  children?: string[];
+  networkChaos?: Record<string, unknown>;
+  timeChaos?: { timeOffset: string };
+  annotations?: Record<string, string>;
+}
+interface Workflow {
+  apiVersion: string;
+  kind: string;
+  spec: { entry: string; templates: Template[] };
+}
+interface TestRun {
+  apiVersion: string;
+  kind: string;
+  spec: {
+    parallelism: number;
+    script: { configMap: { file: string } };
+    arguments: string;
+    runner: { env: { name: string; value: string }[] };
+  };
+}
+
+const gameday = (name: string) => join(repoRoot, 'scenarios', 'gamedays', `${name}.yaml`);
+
+async function emit(name: string): Promise<{ workflow: Workflow; testRun: TestRun }> {
+  const out = mkdtempSync(join(tmpdir(), 'tokenproof-chaos-mesh-'));
+  const printed: string[] = [];
+  const code = await chaos(
+    { gameday: gameday(name), emit: 'chaos-mesh', out, command: 'tokenproof chaos', version: 'test' },
+    (line) => printed.push(line),
+  );
+  expect(code).toBe(0);
+  const read = (file: string) => {
+    const documents = parseAllDocuments(readFileSync(join(out, 'chaos-mesh', name, file), 'utf8'));
+    expect(documents).toHaveLength(1);
+    expect(documents[0]!.errors).toEqual([]);
+    return documents[0]!.toJS() as unknown;
+  };
+  expect(printed.join('\n')).toMatch(/wrote .*k6-testrun\.yaml[\s\S]*wrote .*workflow\.yaml/);
+  return { workflow: read('workflow.yaml') as Workflow, testRun: read('k6-testrun.yaml') as TestRun };
+}
+
+describe('Chaos Mesh manifests', () => {
+  it('idp-outage: a Workflow of Suspend, NetworkChaos partition (RS → issuer) and Suspend, plus the TestRun', async () => {
+    const { workflow, testRun } = await emit('idp-outage');
+    expect(workflow).toMatchObject({ apiVersion: 'chaos-mesh.org/v1alpha1', kind: 'Workflow', spec: { entry: 'gameday' } });
+    const templates = workflow.spec.templates;
+    expect(templates[0]).toMatchObject({
+      name: 'gameday',
+      templateType: 'Serial',
+      children: ['phase-baseline', 'phase-outage', 'phase-recovery'],
+    });
+    expect(templates.slice(1).map((t) => [t.templateType, t.deadline])).toEqual([
+      ['Suspend', '3s'],
+      ['NetworkChaos', '5s'],
+      ['Suspend', '4s'],
+    ]);
+    expect(templates[2]?.networkChaos).toMatchObject({
+      action: 'partition',
+      mode: 'all',
+      direction: 'to',
+      selector: { labelSelectors: { 'app.kubernetes.io/name': 'resource-server' } },
+      target: { mode: 'all', selector: { labelSelectors: { 'app.kubernetes.io/name': 'issuer' } } },
+    });
+    expect(testRun).toMatchObject({
+      apiVersion: 'k6.io/v1alpha1',
+      kind: 'TestRun',
+      spec: { parallelism: 1, script: { configMap: { file: 'validation.ts' } } },
+    });
+    expect(testRun.spec.arguments).toContain('experimental-prometheus-rw');
+    expect(testRun.spec.runner.env).toEqual(
+      expect.arrayContaining([expect.objectContaining({ name: 'K6_PROMETHEUS_RW_SERVER_URL' })]),
+    );
+  });
+
+  it('latency becomes a NetworkChaos delay, clock skew a TimeChaos, truncation an annotated Suspend', async () => {
+    const latency = (await emit('introspection-latency')).workflow.spec.templates;
+    expect(latency.find((t) => t.name === 'phase-slow-introspection')).toMatchObject({
+      templateType: 'NetworkChaos',
+      networkChaos: { action: 'delay', delay: { latency: '500ms', jitter: '50ms' } },
+    });
+    const skew = (await emit('clock-skew')).workflow.spec.templates;
+    expect(skew.filter((t) => t.templateType === 'TimeChaos').map((t) => t.timeChaos?.timeOffset)).toEqual(['120s', '-120s']);
+    const truncated = (await emit('truncated-jwks')).workflow.spec.templates;
+    expect(truncated.find((t) => t.name === 'phase-truncated')).toMatchObject({
+      templateType: 'Suspend',
+      annotations: { 'tokenproof.dev/unsupported': expect.stringContaining('truncate') },
+    });
+  });
+});
