@@ -27,6 +27,16 @@ function percentile(sorted: number[], p: number): number {
 const ms = (value: number) =>
   value >= 1000 ? `${(value / 1000).toFixed(2)} s` : value < 10 ? `${value.toFixed(1)} ms` : `${Math.round(value)} ms`;
 
+/** `url (max X)` of the resource server whose slowest refusal came last (still accepting counts as slowest). */
+function slowestResourceServer(observed: (Observed & { url: string })[]): string | undefined {
+  const worst = new Map<string, number>();
+  for (const sample of observed)
+    worst.set(sample.url, Math.max(worst.get(sample.url) ?? 0, sample.ms ?? Number.POSITIVE_INFINITY));
+  const [url, max] = [...worst].sort((a, b) => b[1] - a[1])[0] ?? [];
+  if (url === undefined || max === undefined) return undefined;
+  return `${url} (max ${Number.isFinite(max) ? ms(max) : 'never refused'})`;
+}
+
 /** The resource servers that trust the target issuer: the propagation block, else a resourceServer with trusts: issuer. */
 function observers(t: CheckContext): { urls: string[]; audience: string; scope: string | undefined } {
   const { propagation, resourceServer } = t.target.profile;
@@ -128,6 +138,9 @@ export default check({
       ? `p50 ${ms(percentile(samples, 50))}, p95 ${ms(percentile(samples, 95))}, max ${ms(samples.at(-1)!)}`
       : 'no token was refused';
     t.note(`revocation propagation: ${stats} over ${over}; refused with HTTP ${statuses}; ${slo}`);
+    // Replicas of one RS can differ (one missed the event stream): the slowest is the one to fix.
+    const slowest = slowestResourceServer(observed);
+    if (urls.length > 1 && slowest) t.note(`slowest resource server: ${slowest}`);
     if (stillAccepted.length) {
       const where = [...new Set(stillAccepted.map((sample) => sample.url))].join(', ');
       t.fail(
@@ -139,6 +152,6 @@ export default check({
       max <= sloMs,
       `revocation took up to ${ms(max)} to reach every resource server, over the ${slo}: ${stats} over ${over}`,
     );
-    t.passReason(`${stats} over ${over}; within the ${slo}`);
+    t.passReason(`${stats} over ${over}; within the ${slo}${urls.length > 1 && slowest ? `; slowest: ${slowest}` : ''}`);
   },
 });
