@@ -74,7 +74,9 @@ export async function searchCapacity(
   for (;;) {
     const step = await runStep(rate);
     curve.push(step);
-    if (step.generatorLimited) {
+    // A step that breaks an SLO is the target's verdict even if k6 also struggled; only a step
+    // that held everything yet could not be driven at its rate ends the search on the generator.
+    if (step.generatorLimited && step.failed.length === 0) {
       bad = rate;
       stoppedBecause = `the generator could not keep ${rate}/s on this machine: capacity above ${good}/s cannot be measured here`;
       break;

@@ -74,10 +74,11 @@ async function times<T>(count: number, task: (index: number) => Promise<T>): Pro
 export function tokenParams(profile: Profile, judge: PoolRequest['judge']): Record<string, string> {
   const params = profile.issuer?.clients?.primary?.tokenParams ?? {};
   const vendor = 'resource' in params || 'audience' in params;
+  // Introspected tokens must be for an audience the issuer knows: not the harness test issuer's.
+  const issuerAudience =
+    profile.resourceServer?.trusts === 'issuer' ? profile.resourceServer.audience : profile.propagation?.audience;
   const audience =
-    judge === 'introspection'
-      ? (profile.issuer?.introspection?.audience ?? profile.resourceServer?.audience)
-      : profile.resourceServer?.audience;
+    judge === 'introspection' ? (profile.issuer?.introspection?.audience ?? issuerAudience) : profile.resourceServer?.audience;
   return {
     grant_type: 'client_credentials',
     ...params,
