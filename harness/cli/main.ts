@@ -163,6 +163,7 @@ export function buildProgram(): Command {
     .option('--target <file>', 'target profile (YAML); default: the embedded reference stack')
     .option('--emit <kind>', 'write manifests instead of running: chaos-mesh (Workflow + k6-operator TestRun)')
     .option('--toxiproxy <url>', "use this running toxiproxy (e.g. docker-compose's) instead of starting one")
+    .option('--prometheus-rw <url>', "--emit chaos-mesh: where the load's k6 runners remote-write (results come back through Prometheus)")
     .option('--out <dir>', 'where run folders (and emitted manifests) are written', 'reports')
     .option('--pushgateway <url>', 'also push the run metrics to this Prometheus Pushgateway')
     .action(async (flags: Omit<ChaosOptions, 'command' | 'version'>) => {

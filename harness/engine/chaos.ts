@@ -46,7 +46,7 @@ function subjectEnvironment(environment: PreparedEnvironment, subject: ChaosSubj
 function pickSubject(chaos: ChaosEnvironment | undefined, gameday: Gameday): Promise<ChaosSubject> {
   if (!chaos)
     throw new UsageError(
-      'this environment has no toxiproxy links for game days (the containers environment wires its own toxiproxy, not yet to game days): run the game day on the embedded stack or a profile target',
+      'this environment has no toxiproxy links for game days: run the game day on the embedded stack, the containers environment or a profile target',
     );
   const subject = chaos.subjects[gameday.subject];
   if (!subject)

@@ -1,9 +1,10 @@
 /**
  * `tokenproof chaos --emit chaos-mesh`: the same game day for a Kubernetes cluster. The
  * timeline becomes a Chaos Mesh Workflow (a Serial of Suspend steps for baseline and recovery,
- * NetworkChaos for outage, hang, latency and bandwidth, TimeChaos for clock skew), next to a
- * k6-operator TestRun of its load with k6's Prometheus remote-write output on, so the results
- * come back through Prometheus (README "Game days on Kubernetes").
+ * NetworkChaos for outage, hang, latency and bandwidth, TimeChaos for clock skew), next to the
+ * k6-operator ConfigMap and TestRun of its load (harness/load/k6-operator.ts, the load phase's
+ * emitter) with k6's Prometheus remote-write output on, so the results come back through
+ * Prometheus (README "Game days on Kubernetes").
  *
  * What has no Chaos Mesh counterpart at the TCP level (truncate, slicer, reset-peer) becomes a
  * Suspend step annotated with why, so the phases keep their times and nothing is silently dropped.
@@ -13,18 +14,16 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { scenarioByName, splitRate } from '../load/scenarios.ts';
-import type { Profile } from '../profile/schema.ts';
 import type { Gameday, GamedayPhase } from './gameday.ts';
 
 export interface ChaosMeshOptions {
   outDir: string;
-  profile?: Profile;
+  /** The load's k6-operator manifests (YAML), from harness/load/k6-operator.ts. */
+  loadManifests: string;
   namespace?: string;
   /** Pod labels of the resource server and the issuer in the cluster. */
   resourceServerLabels?: Record<string, string>;
   issuerLabels?: Record<string, string>;
-  prometheusRemoteWrite?: string;
 }
 
 type Manifest = Record<string, unknown>;
@@ -81,10 +80,7 @@ function faultTemplate(
   }
 }
 
-export function chaosMeshManifests(
-  gameday: Gameday,
-  options: Omit<ChaosMeshOptions, 'outDir'> = {},
-): { workflow: Manifest; testRun: Manifest } {
+export function chaosMeshWorkflow(gameday: Gameday, options: Omit<ChaosMeshOptions, 'outDir' | 'loadManifests'> = {}): Manifest {
   const namespace = options.namespace ?? 'tokenproof';
   const selectors = {
     namespace,
@@ -118,47 +114,20 @@ export function chaosMeshManifests(
       ],
     },
   };
-  const scenario = scenarioByName(gameday.load.scenario);
-  const rates = splitRate(scenario, gameday.load.rate, new Set(Object.keys(scenario.weights) as never[]));
-  const testRun: Manifest = {
-    apiVersion: 'k6.io/v1alpha1',
-    kind: 'TestRun',
-    metadata: {
-      name: `${name}-load`.slice(0, 63),
-      namespace,
-      labels: { 'app.kubernetes.io/part-of': 'tokenproof', 'tokenproof.dev/gameday': gameday.name },
-    },
-    spec: {
-      parallelism: 1,
-      script: { configMap: { name: 'tokenproof-scenarios', file: `${scenario.name}.ts` } },
-      arguments: `--out experimental-prometheus-rw --tag gameday=${gameday.name}`,
-      runner: {
-        env: [
-          {
-            name: 'K6_PROMETHEUS_RW_SERVER_URL',
-            value: options.prometheusRemoteWrite ?? 'http://prometheus.monitoring.svc:9090/api/v1/write',
-          },
-          { name: 'K6_PROMETHEUS_RW_TREND_STATS', value: 'p(50),p(95),p(99),max' },
-          { name: 'TOKENPROOF_LOAD_CONFIG', value: '/config/load.json' },
-          { name: 'TOKENPROOF_RATES', value: rates.map((r) => `${r.operation}=${r.rate}`).join(',') },
-          { name: 'TOKENPROOF_DURATION', value: seconds(cursor + 3000) },
-        ],
-      },
-    },
-  };
-  return { workflow, testRun };
+  return workflow;
 }
 
+/** Writes k6-testrun.yaml (the load's ConfigMap and TestRun, as the load emitter made them) and workflow.yaml. */
 export function writeChaosMeshManifests(gameday: Gameday, options: ChaosMeshOptions): string[] {
   const dir = join(options.outDir, 'chaos-mesh', gameday.name);
   mkdirSync(dir, { recursive: true });
-  const { workflow, testRun } = chaosMeshManifests(gameday, options);
+  const workflow = chaosMeshWorkflow(gameday, options);
   const workflowFile = join(dir, 'workflow.yaml');
   const testRunFile = join(dir, 'k6-testrun.yaml');
+  writeFileSync(testRunFile, options.loadManifests);
   writeFileSync(
     workflowFile,
     `# tokenproof game day ${gameday.name}: apply k6-testrun.yaml first, then this\n${stringify(workflow)}`,
   );
-  writeFileSync(testRunFile, stringify(testRun));
   return [testRunFile, workflowFile];
 }

@@ -1,15 +1,18 @@
 /**
  * `tokenproof chaos --emit chaos-mesh`: the game day's timeline as valid Chaos Mesh YAML (a
- * Workflow of Serial steps: Suspend, NetworkChaos, TimeChaos) next to a k6-operator TestRun of
- * its load, with the phases' durations and the faults' parameters carried over.
+ * Workflow of Serial steps: Suspend, NetworkChaos, TimeChaos) next to the k6-operator ConfigMap
+ * and TestRun of its load (the load emitter's, against a target profile whose issuer answers
+ * discovery), with the phases' durations and the faults' parameters carried over.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { chaos } from '../../harness/cli/chaos.ts';
+import { UsageError } from '../../harness/lib/errors.ts';
 import { repoRoot } from '../../harness/tools/paths.ts';
+import { audience, startTestStack, type TestStack } from '../support/resource-server.ts';
 
 interface Template {
   name: string;
@@ -30,11 +33,34 @@ interface TestRun {
   kind: string;
   spec: {
     parallelism: number;
-    script: { configMap: { file: string } };
+    script: { configMap: { name: string; file: string } };
     arguments: string;
-    runner: { env: { name: string; value: string }[] };
+    runner: { env: { name: string; value?: string }[] };
   };
 }
+
+let stack: TestStack;
+let profileFile: string;
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  profileFile = join(mkdtempSync(join(tmpdir(), 'tokenproof-chaos-mesh-profile-')), 'cluster.yaml');
+  process.env['CHAOS_MESH_TEST_SECRET'] = stack.issuer.secrets.primary;
+  writeFileSync(
+    profileFile,
+    `name: cluster target
+issuer:
+  url: ${stack.issuer.url}
+  clients:
+    primary: { id: primary, secret: "\${CHAOS_MESH_TEST_SECRET}", scopes: [read] }
+resourceServer: { url: ${stack.rs.protectedUrl}, audience: ${audience}, scope: read, trusts: issuer }
+`,
+  );
+});
+
+afterAll(async () => {
+  await stack?.close();
+});
 
 const gameday = (name: string) => join(repoRoot, 'scenarios', 'gamedays', `${name}.yaml`);
 
@@ -42,18 +68,23 @@ async function emit(name: string): Promise<{ workflow: Workflow; testRun: TestRu
   const out = mkdtempSync(join(tmpdir(), 'tokenproof-chaos-mesh-'));
   const printed: string[] = [];
   const code = await chaos(
-    { gameday: gameday(name), emit: 'chaos-mesh', out, command: 'tokenproof chaos', version: 'test' },
+    { gameday: gameday(name), target: profileFile, emit: 'chaos-mesh', out, command: 'tokenproof chaos', version: 'test' },
     (line) => printed.push(line),
   );
   expect(code).toBe(0);
   const read = (file: string) => {
-    const documents = parseAllDocuments(readFileSync(join(out, 'chaos-mesh', name, file), 'utf8'));
-    expect(documents).toHaveLength(1);
-    expect(documents[0]!.errors).toEqual([]);
-    return documents[0]!.toJS() as unknown;
+    const text = readFileSync(join(out, 'chaos-mesh', name, file), 'utf8');
+    expect(text).not.toContain(stack.issuer.secrets.primary);
+    const documents = parseAllDocuments(text);
+    for (const document of documents) expect(document.errors).toEqual([]);
+    return documents.map((document) => document.toJS() as { kind: string });
   };
   expect(printed.join('\n')).toMatch(/wrote .*k6-testrun\.yaml[\s\S]*wrote .*workflow\.yaml/);
-  return { workflow: read('workflow.yaml') as Workflow, testRun: read('k6-testrun.yaml') as TestRun };
+  const workflows = read('workflow.yaml');
+  expect(workflows.map((document) => document.kind)).toEqual(['Workflow']);
+  const load = read('k6-testrun.yaml');
+  expect(load.map((document) => document.kind)).toEqual(['ConfigMap', 'TestRun']);
+  return { workflow: workflows[0] as unknown as Workflow, testRun: load[1] as unknown as TestRun };
 }
 
 describe('Chaos Mesh manifests', () => {
@@ -78,15 +109,21 @@ describe('Chaos Mesh manifests', () => {
       selector: { labelSelectors: { 'app.kubernetes.io/name': 'resource-server' } },
       target: { mode: 'all', selector: { labelSelectors: { 'app.kubernetes.io/name': 'issuer' } } },
     });
-    expect(testRun).toMatchObject({
-      apiVersion: 'k6.io/v1alpha1',
-      kind: 'TestRun',
-      spec: { parallelism: 1, script: { configMap: { file: 'validation.ts' } } },
-    });
+    expect(testRun).toMatchObject({ apiVersion: 'k6.io/v1alpha1', kind: 'TestRun', spec: { parallelism: 1 } });
+    expect(testRun.spec.script.configMap.name).toBe('tokenproof-idp-outage-load');
     expect(testRun.spec.arguments).toContain('experimental-prometheus-rw');
     expect(testRun.spec.runner.env).toEqual(
       expect.arrayContaining([expect.objectContaining({ name: 'K6_PROMETHEUS_RW_SERVER_URL' })]),
     );
+  });
+
+  it('needs a target profile: the cluster is not the embedded stack', async () => {
+    await expect(
+      chaos(
+        { gameday: gameday('idp-outage'), emit: 'chaos-mesh', command: 'tokenproof chaos', version: 'test' },
+        () => undefined,
+      ),
+    ).rejects.toThrow(UsageError);
   });
 
   it('latency becomes a NetworkChaos delay, clock skew a TimeChaos, truncation an annotated Suspend', async () => {
