@@ -7,12 +7,15 @@ import { tokenRequest } from '../../harness/oauth/client.ts';
 import { repoRoot } from '../../harness/tools/paths.ts';
 
 describe('tokenproof up', () => {
-  it('starts issuer, resource server and test issuer, prints no secret, and stops them on Ctrl-C', async () => {
+  // Three servers start as processes: allow for a loaded 2-core machine.
+  it('starts issuer, resource server and test issuer, prints no secret, and stops them on Ctrl-C', {
+    timeout: 120_000,
+  }, async () => {
     const child = spawn(process.execPath, [join(repoRoot, 'harness/cli/main.ts'), 'up'], { cwd: repoRoot });
     let stdout = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
     const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
-    const deadline = Date.now() + 30_000;
+    const deadline = Date.now() + 90_000;
     while (!stdout.includes('ready; Ctrl-C') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
     expect(stdout).toContain('ready; Ctrl-C stops everything');
 
