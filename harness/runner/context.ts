@@ -3,7 +3,7 @@
 import type { Redactor } from '../lib/redactor.ts';
 import type { Fetcher } from '../oauth/client.ts';
 import type { Profile } from '../profile/schema.ts';
-import type { Evidence, Level } from '../results/model.ts';
+import type { Evidence, Level, SloVerdict } from '../results/model.ts';
 import { createSteps, type RunCache, type Steps } from '../steps/index.ts';
 import { recordingFetch } from './http.ts';
 import type { Target } from './target.ts';
@@ -33,6 +33,11 @@ export interface CheckContext {
   warn(reason: string): void;
   /** t.warn(reason) unless the condition holds. */
   should(condition: unknown, reason: string): void;
+  /**
+   * Records an SLO verdict the check measured (V08's revocation propagation against
+   * slo.revocationPropagation): it lands in the run's `slo` list, beside the check's own outcome.
+   */
+  slo(verdict: SloVerdict): void;
   /** Ends the check: it does not apply to this target. */
   skip(reason: string): never;
   /** Ends the check as `error`: the target or harness broke, so there is no verdict. */
@@ -49,6 +54,7 @@ export interface ContextHandle {
   evidence: Evidence;
   passReason(): string | undefined;
   warnings(): string[];
+  slo(): SloVerdict[];
 }
 
 export function createCheckContext(input: {
@@ -63,6 +69,7 @@ export function createCheckContext(input: {
   const evidence: Evidence = { exchanges: [], notes: [] };
   let reasonForPass: string | undefined;
   const warnings: string[] = [];
+  const sloVerdicts: SloVerdict[] = [];
   const record = recordingFetch({
     redactor: input.redactor,
     timeoutMs: input.requestTimeoutMs,
@@ -103,6 +110,9 @@ export function createCheckContext(input: {
     should(condition, reason) {
       if (!condition) warn(reason);
     },
+    slo(verdict) {
+      sloVerdicts.push({ ...verdict, observed: input.redactor.scrub(verdict.observed) });
+    },
     skip(reason) {
       throw new CheckSkipped(reason);
     },
@@ -113,5 +123,11 @@ export function createCheckContext(input: {
       reasonForPass = reason;
     },
   };
-  return { context, evidence, passReason: () => reasonForPass, warnings: () => [...warnings] };
+  return {
+    context,
+    evidence,
+    passReason: () => reasonForPass,
+    warnings: () => [...warnings],
+    slo: () => [...sloVerdicts],
+  };
 }

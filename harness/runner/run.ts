@@ -6,7 +6,7 @@
  */
 import { UsageError } from '../lib/errors.ts';
 import { Redactor } from '../lib/redactor.ts';
-import type { CheckResult, Outcome, Reporter } from '../results/model.ts';
+import type { CheckResult, Outcome, Reporter, SloVerdict } from '../results/model.ts';
 import { RunCache } from '../steps/index.ts';
 import { issuerCapabilities } from './capabilities.ts';
 import type { Check, Suite, TargetPart } from './check.ts';
@@ -85,6 +85,8 @@ export interface RunChecksOptions {
    * its own and disposes it. Without one, runChecks makes one and disposes it at the end.
    */
   cache?: RunCache;
+  /** Receives the SLO verdicts checks measure (t.slo), for the phase's `slo` list. */
+  slo?: SloVerdict[];
 }
 
 export async function runChecks(options: RunChecksOptions): Promise<CheckResult[]> {
@@ -95,7 +97,7 @@ export async function runChecks(options: RunChecksOptions): Promise<CheckResult[
     const results: CheckResult[] = [];
     const byId = new Map<string, CheckResult>();
     for (const check of checks) {
-      const result = await runOne(check, { target, redactor, cache, byId });
+      const result = await runOne(check, { target, redactor, cache, byId, slo: options.slo ?? [] });
       results.push(result);
       byId.set(result.id, result);
       for (const reporter of options.reporters ?? []) await reporter.onCheckEnd?.(result);
@@ -127,6 +129,7 @@ async function runOne(
     redactor: Redactor;
     cache: RunCache;
     byId: Map<string, CheckResult>;
+    slo: SloVerdict[];
   },
 ): Promise<CheckResult> {
   const started = performance.now();
@@ -213,5 +216,6 @@ async function runOne(
     return finish('error', message, handle.evidence);
   } finally {
     clearTimeout(timer);
+    run.slo.push(...handle.slo());
   }
 }

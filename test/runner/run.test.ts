@@ -117,6 +117,16 @@ describe('runChecks', () => {
     expect(seen).toEqual(synthetic.checks.map((c) => c.id));
   });
 
+  it('collects the SLO verdicts checks measure', async () => {
+    const measured = make('measures', async (t: CheckContext) => {
+      t.slo({ name: 'revocationPropagation', threshold: '5.00 s', observed: 'max 12 ms', ok: true });
+      t.passReason('measured');
+    });
+    const slo: import('../../harness/results/model.ts').SloVerdict[] = [];
+    await runChecks({ target: target(), checks: suite('synthetic', 'Synthetic', [measured]).checks, slo });
+    expect(slo).toEqual([{ name: 'revocationPropagation', threshold: '5.00 s', observed: 'max 12 ms', ok: true }]);
+  });
+
   it('takes declared capabilities over discovery', async () => {
     const checksRun = await runChecks({
       target: target({ capabilities: ['dpop'] }),
