@@ -6,7 +6,7 @@
  * environment (the config file on disk holds ${ENV} references), and the checks through an
  * in-memory profile.
  */
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -62,8 +62,18 @@ function secret(): string {
   return randomBytes(24).toString('base64url');
 }
 
-/** `harnessRedirectUri`: the harness's own login callback, on a free port (a fixed one can collide). */
-export function embeddedIssuerConfig(port: number, harnessRedirectUri = redirectUri): IssuerConfigInput {
+/** The private_key_jwt client (RFC 7523, T13): its key pair is made per start; only the public JWK goes into the issuer config. */
+export const jwtClientId = 'jwt-client';
+
+/**
+ * `harnessRedirectUri`: the harness's own login callback, on a free port (a fixed one can collide).
+ * `jwtClientJwk`: the public key of the private_key_jwt client, when the stack has one.
+ */
+export function embeddedIssuerConfig(
+  port: number,
+  harnessRedirectUri = redirectUri,
+  jwtClientJwk?: Record<string, unknown>,
+): IssuerConfigInput {
   const redirectUris = [...new Set([redirectUri, harnessRedirectUri])];
   const grants = ['client_credentials', 'authorization_code', 'refresh_token', tokenExchange] as const;
   return {
@@ -92,6 +102,17 @@ export function embeddedIssuerConfig(port: number, harnessRedirectUri = redirect
         grantTypes: ['authorization_code', 'refresh_token'],
         redirectUris,
       },
+      ...(jwtClientJwk
+        ? [
+            {
+              id: jwtClientId,
+              auth: 'private_key_jwt' as const,
+              jwks: { keys: [jwtClientJwk] },
+              scopes: ['read'],
+              grantTypes: ['client_credentials' as const],
+            },
+          ]
+        : []),
     ],
     users: [
       { username: 'alice', password: '${TOKENPROOF_ALICE_PASSWORD}', sub: 'user-alice', claims: { name: 'Alice Example' } },
@@ -111,7 +132,13 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
   const issuerUrl = `http://127.0.0.1:${issuerPort}`;
   const issuerConfigFile = join(options.workDir, 'issuer.yaml');
   const loginRedirectUri = `http://127.0.0.1:${await freePort()}/callback`;
-  writeFileSync(issuerConfigFile, stringify(embeddedIssuerConfig(issuerPort, loginRedirectUri)));
+  // A throwaway key pair for the private_key_jwt client: the private half stays in the run's
+  // folder (owner-only), the public half is all the issuer gets.
+  const jwtClientKey = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const jwtClientKeyFile = join(options.workDir, 'jwt-client.key.pem');
+  writeFileSync(jwtClientKeyFile, jwtClientKey.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+  const jwtClientJwk = { ...jwtClientKey.publicKey.export({ format: 'jwk' }), alg: 'ES256', use: 'sig', kid: 'jwt-client-1' };
+  writeFileSync(issuerConfigFile, stringify(embeddedIssuerConfig(issuerPort, loginRedirectUri, jwtClientJwk)));
   options.log?.(`starting the reference issuer on ${issuerUrl}`);
   const issuer = await launch({
     name: 'reference issuer',
@@ -203,6 +230,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
         primary: { id: 'primary', secret: env.TOKENPROOF_PRIMARY_SECRET, scopes: ['openid', 'read', 'write'] },
         secondary: { id: 'secondary', secret: env.TOKENPROOF_SECONDARY_SECRET, scopes: ['openid', 'read', 'write'] },
         public: { id: 'spa', auth: 'none', scopes: ['openid', 'read'] },
+        privateKeyJwt: { id: jwtClientId, auth: 'private_key_jwt', privateKeyFile: jwtClientKeyFile, scopes: ['read'] },
       },
       login: {
         redirectUri: loginRedirectUri,
