@@ -44,6 +44,8 @@ export interface K6Invocation {
   args?: string[];
   /** The binary; default: the tool discovery's k6. */
   k6?: string;
+  /** A command k6 runs under, e.g. ['taskset', '-c', '1'] to pin the generator to one core. */
+  wrapper?: string[];
   /** Where the script's handleSummary writes (the script is told through its config). */
   summaryFile: string;
   logLine?: (line: string) => void;
@@ -70,7 +72,9 @@ export function k6Message(output: string): string {
 export async function runK6Script(invocation: K6Invocation): Promise<K6Result> {
   const k6 = invocation.k6 ?? (await requireTool('k6'));
   const exitCode = await new Promise<number>((resolve, reject) => {
-    const child = spawn(k6, ['run', '--quiet', '--no-usage-report', ...(invocation.args ?? []), invocation.script], {
+    const argv = [k6, 'run', '--quiet', '--no-usage-report', ...(invocation.args ?? []), invocation.script];
+    const [command, ...rest] = [...(invocation.wrapper ?? []), ...argv] as [string, ...string[]];
+    const child = spawn(command, rest, {
       env: { ...process.env, ...invocation.env, K6_NO_COLOR: 'true' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -119,7 +123,7 @@ export async function runK6Script(invocation: K6Invocation): Promise<K6Result> {
 export async function runK6(
   script: string,
   env: Record<string, string>,
-  options: { logLine?: (line: string) => void } = {},
+  options: { logLine?: (line: string) => void; wrapper?: string[] } = {},
 ): Promise<K6Run> {
   const dir = mkdtempSync(join(tmpdir(), 'tokenproof-k6-'));
   const summaryFile = join(dir, 'summary.json');
@@ -129,6 +133,7 @@ export async function runK6(
       env: { ...env, SUMMARY: summaryFile },
       summaryFile,
       ...(options.logLine && { logLine: options.logLine }),
+      ...(options.wrapper && { wrapper: options.wrapper }),
     });
     const checks = summary.metrics['checks']?.values;
     return {

@@ -72,7 +72,11 @@ describe('bench', () => {
       '                              sign    verify    sign/s verify/s',
       ' 256 bits ecdsa (nistp256)   0.0000s   0.0001s  38272.0  12997.0',
     ].join('\n');
-    expect(parseOpensslSpeed(output)).toEqual({ rs256SignPerSecond: 2795, es256SignPerSecond: 38272 });
+    expect(parseOpensslSpeed(output)).toEqual({
+      rs256SignPerSecond: 2795,
+      rs256VerifyPerSecond: 51775,
+      es256SignPerSecond: 38272,
+    });
     expect(() => parseOpensslSpeed('nothing')).toThrow(/cannot read openssl speed output/);
   });
 });
