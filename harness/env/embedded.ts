@@ -7,7 +7,8 @@
  * in-memory profile.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { ChaosEnvironment } from '../faults/chaos-environment.ts';
@@ -132,10 +133,11 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
   const issuerUrl = `http://127.0.0.1:${issuerPort}`;
   const issuerConfigFile = join(options.workDir, 'issuer.yaml');
   const loginRedirectUri = `http://127.0.0.1:${await freePort()}/callback`;
-  // A throwaway key pair for the private_key_jwt client: the private half stays in the run's
-  // folder (owner-only), the public half is all the issuer gets.
+  // A throwaway key pair for the private_key_jwt client: the private half goes to an owner-only
+  // temporary folder (never into the reports) removed on stop; the issuer gets the public half.
   const jwtClientKey = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const jwtClientKeyFile = join(options.workDir, 'jwt-client.key.pem');
+  const keyDir = mkdtempSync(join(tmpdir(), 'tokenproof-keys-'));
+  const jwtClientKeyFile = join(keyDir, 'jwt-client.key.pem');
   writeFileSync(jwtClientKeyFile, jwtClientKey.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
   const jwtClientJwk = { ...jwtClientKey.publicKey.export({ format: 'jwk' }), alg: 'ES256', use: 'sig', kid: 'jwt-client-1' };
   writeFileSync(issuerConfigFile, stringify(embeddedIssuerConfig(issuerPort, loginRedirectUri, jwtClientJwk)));
@@ -176,6 +178,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
     );
   } catch (error) {
     await issuer.stop();
+    rmSync(keyDir, { recursive: true, force: true });
     throw error;
   }
   let testIssuer: RunningTestIssuer | undefined;
@@ -220,6 +223,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
   } catch (error) {
     await Promise.all(processes.map((process) => process.stop()));
     await testIssuer?.close();
+    rmSync(keyDir, { recursive: true, force: true });
     throw error;
   }
   const profile = profileSchema.parse({
@@ -289,6 +293,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
       await chaos?.stop();
       await Promise.all(processes.map((process) => process.stop()));
       await testIssuer.close();
+      rmSync(keyDir, { recursive: true, force: true });
     },
   };
 }
