@@ -4,7 +4,7 @@
  * the discovery, jwks, rs-claims and revocation suites pass against it exactly as against the
  * embedded stack; and nothing the run created is left behind.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +19,7 @@ import { hostLabel, listRunResources, pidLabel, runLabel, sweepOrphans } from '.
 import { audience } from '../../harness/env/embedded.ts';
 import { loadGameday } from '../../harness/faults/gameday.ts';
 import { EnvironmentError, UsageError } from '../../harness/lib/errors.ts';
+import { pollUntil } from '../../harness/lib/poll.ts';
 import { Redactor } from '../../harness/lib/redactor.ts';
 import { tokenRequest } from '../../harness/oauth/client.ts';
 import { selectChecks } from '../../harness/runner/run.ts';
@@ -58,12 +59,14 @@ describe('--env and --rs-replicas', () => {
 });
 
 describe('the containers environment', () => {
-  it('runs discovery, jwks, rs-claims, revocation and a short game day against two RS replicas in Docker, and leaves no container or network behind', {
+  it('runs discovery, jwks, rs-claims, revocation, V08 per replica and a short game day against two RS replicas in Docker, and leaves no container or network behind', {
     timeout: 5 * 60_000,
   }, async (ctx) => {
     await dockerOrSkip((note) => ctx.skip(note));
     let runId: string | undefined;
-    const conformance = conformancePhase(selectChecks(allSuites, { suites: ['discovery', 'jwks', 'rs-claims', 'revocation'] }));
+    const conformance = conformancePhase(
+      selectChecks(allSuites, { suites: ['discovery', 'jwks', 'rs-claims', 'revocation', 'propagation'] }),
+    );
     // The stack is inspected live, inside the run, before the suites start.
     const inspectedConformance: Phase = {
       ...conformance,
@@ -93,9 +96,13 @@ describe('the containers environment', () => {
       .map((check) => `${check.id}: ${check.outcome} ${check.reason}`);
     expect(failing).toEqual([]);
     expect([...new Set(checks.map((check) => check.suite))].sort()).toEqual(
-      expect.arrayContaining(['discovery', 'jwks', 'revocation', 'rs-claims']),
+      expect.arrayContaining(['discovery', 'jwks', 'propagation', 'revocation', 'rs-claims']),
     );
     expect(checks.filter((check) => check.outcome === 'pass').length).toBeGreaterThan(40);
+    // V08 measured both replicas and names the slowest.
+    const propagation = checks.find((check) => check.id === 'propagation.revocation');
+    expect(propagation?.outcome).toBe('pass');
+    expect(propagation?.reason).toMatch(/10 tokens × 2 resource servers.*; slowest: http:\/\/127\.0\.0\.1:\d+\/protected \(max /);
     // The game day ran its faults through the container toxiproxy and judged them.
     expect(outcome.result.phases?.map((phase) => phase.name)).toEqual(['conformance', 'chaos']);
     expect(checks.some((check) => check.suite === 'resilience' && check.outcome === 'pass')).toBe(true);
@@ -103,6 +110,41 @@ describe('the containers environment', () => {
 
     expect(runId).toBeDefined();
     expect(await listRunResources(runId!)).toEqual({ containers: [], networks: [] });
+  });
+
+  it('removes the containers and the network when the run is interrupted (Ctrl-C)', { timeout: 3 * 60_000 }, async (ctx) => {
+    await dockerOrSkip((note) => ctx.skip(note));
+    const child = spawn(
+      process.execPath,
+      [join(repoRoot, 'harness', 'cli', 'main.ts'), 'conform', '--env', 'containers', '--suites', 'discovery', '--out', runDir()],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      // Interrupted once every container of the stack is running.
+      const runId = await pollUntil(
+        async () => {
+          const id = /containers: network tokenproof-([0-9a-f]+)/.exec(output)?.[1];
+          if (!id || !/starting rs-forged/.test(output)) return undefined;
+          return (await listRunResources(id)).containers.length >= 4 ? id : undefined;
+        },
+        { timeoutMs: 150_000, intervalMs: 200 },
+      );
+      expect(runId.value, `the stack did not start; output:\n${output}`).toBeDefined();
+      child.kill('SIGINT');
+      expect(await exited).toBe(130);
+      expect(output).toContain(`removing the containers and network of run ${runId.value}`);
+      expect(await listRunResources(runId.value!)).toEqual({ containers: [], networks: [] });
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
   });
 
   it('removes what a run left behind once its process is gone, and leaves live runs alone', { timeout: 60_000 }, async (ctx) => {
