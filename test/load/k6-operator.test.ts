@@ -13,7 +13,7 @@ import { configFile, k6OperatorManifests, scriptFile } from '../../harness/load/
 import { scenarios } from '../../harness/load/scenarios.ts';
 import { availableOperations, describeLoadTarget, type LoadTarget } from '../../harness/load/target-endpoints.ts';
 import { type Profile, profileSchema } from '../../harness/profile/schema.ts';
-import { toolPath } from '../../harness/tools/paths.ts';
+import { repoRoot, toolPath } from '../../harness/tools/paths.ts';
 import { audience, startTestStack, type TestStack } from '../support/resource-server.ts';
 
 interface Manifest {
@@ -92,6 +92,71 @@ describe('tokenproof load --emit k6-operator', () => {
     expect(config.clients).toEqual([
       { id: 'primary', auth: 'client_secret_basic', secretEnv: 'TOKENPROOF_CLIENT_SECRET_PRIMARY' },
     ]);
+  });
+
+  it('is what `tokenproof load --emit k6-operator --parallelism N` writes, and it needs --target', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tokenproof-emit-'));
+    const profileFile = join(dir, 'cluster.yaml');
+    writeFileSync(
+      profileFile,
+      [
+        'name: cluster target',
+        'issuer:',
+        `  url: ${stack.issuer.url}`,
+        '  clients:',
+        '    primary: { id: primary, secret: "${TP_PRIMARY_SECRET}", scopes: [read] }',
+        'resourceServer:',
+        `  url: ${stack.rs.protectedUrl}`,
+        `  audience: ${audience}`,
+        '  trusts: issuer',
+        '',
+      ].join('\n'),
+    );
+    const cli = (args: string[]) =>
+      new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, [join(repoRoot, 'harness', 'cli', 'main.ts'), ...args], {
+          env: { ...process.env, TP_PRIMARY_SECRET: stack.issuer.secrets.primary },
+        });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
+        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
+        child.on('close', (code) => resolve({ code, stdout, stderr }));
+      });
+    const emitted = await cli([
+      'load',
+      '--target',
+      profileFile,
+      '--scenario',
+      'validation',
+      '--rate',
+      '500',
+      '--emit',
+      'k6-operator',
+      '--parallelism',
+      '3',
+      '--out',
+      dir,
+    ]);
+    expect(emitted.stderr).toBe('');
+    expect(emitted.code).toBe(0);
+    const yaml = readFileSync(join(dir, 'k6-operator-validation.yaml'), 'utf8');
+    expect(yaml).not.toContain(stack.issuer.secrets.primary);
+    const testRun = parseAllDocuments(yaml).map((document) => document.toJS() as Manifest)[1];
+    expect(testRun?.spec?.parallelism).toBe(3);
+    const withoutTarget = await cli([
+      'load',
+      '--scenario',
+      'validation',
+      '--emit',
+      'k6-operator',
+      '--parallelism',
+      '3',
+      '--out',
+      dir,
+    ]);
+    expect(withoutTarget.code).toBe(2);
+    expect(withoutTarget.stderr).toMatch(/--emit k6-operator needs --target/);
   });
 
   it('runs the bundled script as a runner would: setup() mints, forges and revokes, and nothing is wrongly accepted', {
