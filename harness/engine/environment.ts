@@ -60,9 +60,12 @@ export async function prepareEnvironment(request: EnvironmentRequest): Promise<P
   let testIssuer: RunningTestIssuer | undefined;
   let toxiproxy: ToxiproxyServer | undefined;
   let chaos: ChaosEnvironment | undefined;
+  // The embedded stack stops itself (its processes, test issuer, temporary key folder).
+  let embeddedStop: (() => Promise<void>) | undefined;
   const stop = async () => {
     // Faults first: nothing may stay broken on a shared toxiproxy, whatever else fails.
     await toxiproxy?.stop();
+    if (embeddedStop) return embeddedStop();
     await chaos?.stop();
     await Promise.all(processes.map((process) => process.stop()));
     await testIssuer?.close();
@@ -122,6 +125,7 @@ export async function prepareEnvironment(request: EnvironmentRequest): Promise<P
     }
     const stack = await startEmbedded({ workDir, ...(request.log && { log: request.log }), ...(toxiproxy && { toxiproxy }) });
     chaos = stack.chaos;
+    embeddedStop = stack.stop;
     processes.push(...stack.processes);
     testIssuer = stack.testIssuer;
     const target: Target = { name: stack.profile.name, profile: stack.profile, baseDir: process.cwd(), testIssuer };
