@@ -6,38 +6,36 @@
  * environment (the config file on disk holds ${ENV} references), and the checks through an
  * in-memory profile.
  */
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { ChaosEnvironment } from '../faults/chaos-environment.ts';
 import { embeddedChaosSubjects } from '../faults/embedded-subjects.ts';
 import type { FaultLink, ToxiproxyServer } from '../faults/toxiproxy.ts';
-import { type Profile, profileSchema } from '../profile/schema.ts';
+import type { Profile } from '../profile/schema.ts';
 import type { IssuerConfigInput } from '../reference/issuer/config.ts';
 import type { ResourceServerConfigInput } from '../reference/resource-server/config.ts';
 import { type RunningTestIssuer, startHarnessIssuer } from '../test-issuer/server.ts';
 import { repoRoot } from '../tools/paths.ts';
 import { freePort } from './free-port.ts';
 import { type LaunchedProcess, launch } from './launch.ts';
+import {
+  audience,
+  createJwtClientKey,
+  jwtClientId,
+  referenceStackProfile,
+  testAudience,
+  testResourceServerConfig,
+  testScope,
+} from './reference-profile.ts';
 
 const cliMain = join(repoRoot, 'harness', 'cli', 'main.ts');
 const redirectUri = 'http://127.0.0.1:9499/callback';
 const tokenExchange = 'urn:ietf:params:oauth:grant-type:token-exchange';
-/** The reference resource server's audience: tokens for it are requested with resource=api://reference. */
-export const audience = 'api://reference';
-/** The audience of the resource server that trusts the harness test issuer. */
-export const testAudience = 'api://reference-forged';
-/** The scope that resource server requires (rs-errors proves insufficient_scope with it). */
-export const testScope = 'read';
-/**
- * The harness-trusting RS refetches an unknown kid's JWKS at most once per second and refreshes
- * its keys every 2 s (the defaults are 5 s and 60 s): the key rotation and removal checks (S12,
- * S14, S15) then finish in seconds, and the profile declares the window S14 must observe.
- */
-const testRsJwks = { cooldown: '1s', refreshInterval: '2s' } as const;
-const testRsJwksCacheWindow = '5s';
+
+// The stack's names live with its profile (reference-profile.ts); re-exported for the callers that import them from here.
+export { audience, jwtClientId, testAudience, testScope } from './reference-profile.ts';
 
 export interface EmbeddedStack {
   profile: Profile;
@@ -62,9 +60,6 @@ export interface EmbeddedOptions {
 function secret(): string {
   return randomBytes(24).toString('base64url');
 }
-
-/** The private_key_jwt client (RFC 7523, T13): its key pair is made per start; only the public JWK goes into the issuer config. */
-export const jwtClientId = 'jwt-client';
 
 /**
  * `harnessRedirectUri`: the harness's own login callback, on a free port (a fixed one can collide).
@@ -133,14 +128,10 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
   const issuerUrl = `http://127.0.0.1:${issuerPort}`;
   const issuerConfigFile = join(options.workDir, 'issuer.yaml');
   const loginRedirectUri = `http://127.0.0.1:${await freePort()}/callback`;
-  // A throwaway key pair for the private_key_jwt client: the private half goes to an owner-only
-  // temporary folder (never into the reports) removed on stop; the issuer gets the public half.
-  const jwtClientKey = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const keyDir = mkdtempSync(join(tmpdir(), 'tokenproof-keys-'));
-  const jwtClientKeyFile = join(keyDir, 'jwt-client.key.pem');
-  writeFileSync(jwtClientKeyFile, jwtClientKey.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
-  const jwtClientJwk = { ...jwtClientKey.publicKey.export({ format: 'jwk' }), alg: 'ES256', use: 'sig', kid: 'jwt-client-1' };
-  writeFileSync(issuerConfigFile, stringify(embeddedIssuerConfig(issuerPort, loginRedirectUri, jwtClientJwk)));
+  // The private_key_jwt client's key pair: the private half in an owner-only temporary folder
+  // (never in the reports) removed on stop; the issuer gets the public half.
+  const jwtClientKey = createJwtClientKey();
+  writeFileSync(issuerConfigFile, stringify(embeddedIssuerConfig(issuerPort, loginRedirectUri, jwtClientKey.publicJwk)));
   options.log?.(`starting the reference issuer on ${issuerUrl}`);
   const issuer = await launch({
     name: 'reference issuer',
@@ -178,7 +169,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
     );
   } catch (error) {
     await issuer.stop();
-    rmSync(keyDir, { recursive: true, force: true });
+    jwtClientKey.dispose();
     throw error;
   }
   let testIssuer: RunningTestIssuer | undefined;
@@ -191,13 +182,8 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
     if (options.toxiproxy) jwksLink = await options.toxiproxy.addLink('jwks', testIssuer.jwksUri);
     const testRsConfigFile = join(options.workDir, 'resource-server-forged.yaml');
     const testRsConfig: ResourceServerConfigInput = {
-      issuer: testIssuer.url,
-      jwksUri: jwksLink ? jwksLink.proxied(testIssuer.jwksUri) : testIssuer.jwksUri,
-      audience: testAudience,
-      requiredScope: [testScope],
-      jwks: testRsJwks,
-      // RFC 9728 metadata for the rs-metadata suite (a config file decides for itself; this one publishes).
-      resourceMetadata: {},
+      ...testResourceServerConfig(testIssuer),
+      ...(jwksLink && { jwksUri: jwksLink.proxied(testIssuer.jwksUri) }),
     };
     writeFileSync(testRsConfigFile, stringify(testRsConfig));
     options.log?.(`starting the reference resource server for forged tokens on ${testRsUrl} (trusts the test issuer)`);
@@ -223,50 +209,17 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
   } catch (error) {
     await Promise.all(processes.map((process) => process.stop()));
     await testIssuer?.close();
-    rmSync(keyDir, { recursive: true, force: true });
+    jwtClientKey.dispose();
     throw error;
   }
-  const profile = profileSchema.parse({
+  const profile = referenceStackProfile({
     name: 'embedded reference stack',
-    issuer: {
-      url: issuerUrl,
-      clients: {
-        primary: { id: 'primary', secret: env.TOKENPROOF_PRIMARY_SECRET, scopes: ['openid', 'read', 'write'] },
-        secondary: { id: 'secondary', secret: env.TOKENPROOF_SECONDARY_SECRET, scopes: ['openid', 'read', 'write'] },
-        public: { id: 'spa', auth: 'none', scopes: ['openid', 'read'] },
-        privateKeyJwt: { id: jwtClientId, auth: 'private_key_jwt', privateKeyFile: jwtClientKeyFile, scopes: ['read'] },
-      },
-      login: {
-        redirectUri: loginRedirectUri,
-        user: 'alice',
-        steps: [
-          { fill: '#username', value: 'alice' },
-          { fill: '#password', value: env.TOKENPROOF_ALICE_PASSWORD },
-          { click: 'button[type=submit]' },
-        ],
-      },
-      profile: 'rfc9700',
-      admin: {
-        rotateKeys: {
-          url: `${issuerUrl}/admin/keys/rotate`,
-          headers: { authorization: `Bearer ${env.TOKENPROOF_ADMIN_TOKEN}`, 'content-type': 'application/json' },
-          body: '{"activateAfterSeconds":0}',
-        },
-        setClockOffset: {
-          url: `${issuerUrl}/admin/clock`,
-          headers: { authorization: `Bearer ${env.TOKENPROOF_ADMIN_TOKEN}`, 'content-type': 'application/json' },
-          body: '{"offsetSeconds":{{offsetSeconds}}}',
-        },
-      },
-    },
-    resourceServer: {
-      url: `${testRsUrl}/protected`,
-      audience: testAudience,
-      scope: testScope,
-      trusts: 'harness',
-      jwksCacheWindow: testRsJwksCacheWindow,
-    },
-    propagation: { resourceServers: [`${rsUrl}/protected`], audience },
+    issuerUrl,
+    secrets: env,
+    loginRedirectUri,
+    testResourceServerUrl: testRsUrl,
+    propagationUrls: [rsUrl],
+    jwtClientKeyFile: jwtClientKey.privateKeyFile,
   });
   const chaos: ChaosEnvironment | undefined =
     options.toxiproxy && jwksLink
@@ -293,7 +246,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
       await chaos?.stop();
       await Promise.all(processes.map((process) => process.stop()));
       await testIssuer.close();
-      rmSync(keyDir, { recursive: true, force: true });
+      jwtClientKey.dispose();
     },
   };
 }

@@ -5,10 +5,44 @@
  * issuer (`resourceServer`, the forged-token suites); the resource servers that trust the issuer
  * (`propagation`, every replica, for V08).
  */
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type Profile, profileSchema } from '../profile/schema.ts';
 import type { ResourceServerConfigInput } from '../reference/resource-server/config.ts';
 import type { RunningTestIssuer } from '../test-issuer/server.ts';
-import { audience, testAudience, testScope } from './embedded.ts';
+
+/** The reference resource server's audience: tokens for it are requested with resource=api://reference. */
+export const audience = 'api://reference';
+/** The audience of the resource server that trusts the harness test issuer. */
+export const testAudience = 'api://reference-forged';
+/** The scope that resource server requires (rs-errors proves insufficient_scope with it). */
+export const testScope = 'read';
+/** The private_key_jwt client (RFC 7523, T13): its key pair is made per start; only the public JWK goes into the issuer config. */
+export const jwtClientId = 'jwt-client';
+
+export interface JwtClientKey {
+  /** PEM (PKCS#8) of the private key, in an owner-only temporary folder: never in the reports. */
+  privateKeyFile: string;
+  /** The public half, for the issuer config. */
+  publicJwk: Record<string, unknown>;
+  /** Removes the temporary folder. */
+  dispose(): void;
+}
+
+/** A throwaway key pair for the private_key_jwt client of one start of the stack. */
+export function createJwtClientKey(): JwtClientKey {
+  const key = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const keyDir = mkdtempSync(join(tmpdir(), 'tokenproof-keys-'));
+  const privateKeyFile = join(keyDir, 'jwt-client.key.pem');
+  writeFileSync(privateKeyFile, key.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+  return {
+    privateKeyFile,
+    publicJwk: { ...key.publicKey.export({ format: 'jwk' }), alg: 'ES256', use: 'sig', kid: 'jwt-client-1' },
+    dispose: () => rmSync(keyDir, { recursive: true, force: true }),
+  };
+}
 
 /** The secrets one start of the stack generates (the issuer reads them from its environment). */
 export interface StackSecrets {
@@ -33,6 +67,8 @@ export function testResourceServerConfig(testIssuer: RunningTestIssuer): Resourc
     audience: testAudience,
     requiredScope: [testScope],
     jwks: testResourceServerJwks,
+    // RFC 9728 metadata for the rs-metadata suite (a config file decides for itself; this one publishes).
+    resourceMetadata: {},
   };
 }
 
@@ -46,6 +82,8 @@ export interface ReferenceStackParts {
   testResourceServerUrl: string;
   /** Base URLs of the RSes that trust the issuer (every replica). */
   propagationUrls: string[];
+  /** The private_key_jwt client's private key (the issuer knows its public half). */
+  jwtClientKeyFile?: string;
 }
 
 export function referenceStackProfile(parts: ReferenceStackParts): Profile {
@@ -59,6 +97,9 @@ export function referenceStackProfile(parts: ReferenceStackParts): Profile {
         primary: { id: 'primary', secret: secrets.TOKENPROOF_PRIMARY_SECRET, scopes: ['openid', 'read', 'write'] },
         secondary: { id: 'secondary', secret: secrets.TOKENPROOF_SECONDARY_SECRET, scopes: ['openid', 'read', 'write'] },
         public: { id: 'spa', auth: 'none', scopes: ['openid', 'read'] },
+        ...(parts.jwtClientKeyFile && {
+          privateKeyJwt: { id: jwtClientId, auth: 'private_key_jwt', privateKeyFile: parts.jwtClientKeyFile, scopes: ['read'] },
+        }),
       },
       login: {
         redirectUri: parts.loginRedirectUri,

@@ -36,7 +36,7 @@ import type { ResourceServerConfigInput } from '../../reference/resource-server/
 import { type RunningTestIssuer, startHarnessIssuer } from '../../test-issuer/server.ts';
 import { audience, embeddedIssuerConfig, testAudience, testScope } from '../embedded.ts';
 import { freePort } from '../free-port.ts';
-import { referenceStackProfile, type StackSecrets, testResourceServerConfig } from '../reference-profile.ts';
+import { createJwtClientKey, referenceStackProfile, type StackSecrets, testResourceServerConfig } from '../reference-profile.ts';
 import { containersChaos } from './chaos.ts';
 import { ensureDockerEngine } from './docker.ts';
 import { type ChosenImages, chooseImages, describeImages } from './image-choice.ts';
@@ -118,6 +118,8 @@ export async function startContainers(options: ContainersOptions): Promise<Conta
   const resources = trackRunResources(id);
   let testIssuer: RunningTestIssuer | undefined;
   let chaos: ChaosEnvironment | undefined;
+  // The private_key_jwt client's key: the private half stays on this host (the harness signs), the issuer gets the public JWK.
+  const jwtClientKey = createJwtClientKey();
   const stop = async () => {
     try {
       // Faults first: whatever else fails, nothing stays broken.
@@ -125,6 +127,7 @@ export async function startContainers(options: ContainersOptions): Promise<Conta
       await resources.remove();
       await testIssuer?.close();
     } finally {
+      jwtClientKey.dispose();
       resources.release();
     }
   };
@@ -152,7 +155,11 @@ export async function startContainers(options: ContainersOptions): Promise<Conta
     const through = (link: ContainerLink, path: string) => `http://${names.toxiproxy}:${linkPorts[link]}${path}`;
 
     const common = { network: network.name, labels: resources.labels, workDir: options.workDir, log };
-    const issuerConfig = { ...embeddedIssuerConfig(issuerPort, loginRedirectUri), issuer: issuerUrl, host: '0.0.0.0' };
+    const issuerConfig = {
+      ...embeddedIssuerConfig(issuerPort, loginRedirectUri, jwtClientKey.publicJwk),
+      issuer: issuerUrl,
+      host: '0.0.0.0',
+    };
     const toxiproxyConfig = [
       ...Object.entries(linkPorts).map(([link, port]) => ({
         name: link,
@@ -249,6 +256,7 @@ export async function startContainers(options: ContainersOptions): Promise<Conta
       loginRedirectUri,
       testResourceServerUrl: forgedUrl,
       propagationUrls: replicaUrls,
+      jwtClientKeyFile: jwtClientKey.privateKeyFile,
     });
     if (options.chaos) {
       chaos = await containersChaos({
