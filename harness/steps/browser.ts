@@ -5,7 +5,7 @@
  */
 import { type Browser, chromium } from 'playwright-core';
 import { EnvironmentError } from '../lib/errors.ts';
-import { requireTool } from '../tools/paths.ts';
+import { chromiumPath } from '../tools/discover.ts';
 import type { RunCache } from './cache.ts';
 
 /** Keeps Chromium quiet on the network (no updates, sync, first-run probes) and runnable as root in CI. */
@@ -19,12 +19,8 @@ export const chromiumArgs = [
   '--disable-quic',
 ];
 
-/** The one place the Chromium path comes from: TOKENPROOF_CHROMIUM, else Debian's /usr/bin/chromium. */
-export async function chromiumExecutable(env: NodeJS.ProcessEnv = process.env): Promise<string> {
-  const fromEnv = env['TOKENPROOF_CHROMIUM'];
-  if (fromEnv) return fromEnv;
-  return requireTool('chromium');
-}
+/** The Chromium the login uses: tool discovery decides (TOKENPROOF_CHROMIUM, PATH, Playwright's, setup's). */
+export const chromiumExecutable = chromiumPath;
 
 export async function launchBrowser(): Promise<Browser> {
   const executablePath = await chromiumExecutable();

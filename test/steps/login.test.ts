@@ -161,9 +161,10 @@ describe('refresh token from a command', () => {
 });
 
 describe('login plumbing', () => {
-  it('takes Chromium from TOKENPROOF_CHROMIUM, else Debian’s /usr/bin/chromium', async () => {
-    expect(await chromiumExecutable({ TOKENPROOF_CHROMIUM: '/opt/chromium/chrome' })).toBe('/opt/chromium/chrome');
-    expect(await chromiumExecutable({})).toBe('/usr/bin/chromium');
+  it('takes Chromium from tool discovery: TOKENPROOF_CHROMIUM first, else the PATH or setup', async () => {
+    expect(await chromiumExecutable({ TOKENPROOF_CHROMIUM: '/usr/bin/chromium' })).toBe('/usr/bin/chromium');
+    await expect(chromiumExecutable({ TOKENPROOF_CHROMIUM: '/opt/chromium/none' })).rejects.toThrow(/TOKENPROOF_CHROMIUM/);
+    expect(await chromiumExecutable({ PATH: process.env.PATH ?? '' })).toMatch(/chrom/);
   });
 
   it('refuses a redirect URI it cannot listen on (not loopback http)', async () => {
