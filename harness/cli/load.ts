@@ -16,6 +16,7 @@ import { defaultShares, type TokenShares } from '../load/token-pool.ts';
 import { loadProfile } from '../profile/load.ts';
 import { type Profile, profileSchema } from '../profile/schema.ts';
 import { standardReporters } from '../reporting/index.ts';
+import { environmentOptions } from './conform.ts';
 
 export interface LoadOptions {
   target?: string;
@@ -34,6 +35,9 @@ export interface LoadOptions {
   poolSize?: number;
   out?: string;
   pushgateway?: string;
+  /** Where the reference stack runs without --target (`--env containers`: in Docker) and its RS replicas. */
+  env?: 'embedded' | 'containers';
+  rsReplicas?: number;
   command: string;
   version: string;
 }
@@ -79,6 +83,7 @@ export async function load(options: LoadOptions, print: (line: string) => void):
     if (options.emit !== 'k6-operator') throw new UsageError(`--emit '${options.emit}': only k6-operator is supported`);
     return emit(options, { durationMs, rate }, print);
   }
+  const environment = environmentOptions(options);
   const profile = options.target ? loadProfile(options.target) : undefined;
   const phase = loadPhase({
     scenario: options.scenario,
@@ -105,6 +110,7 @@ export async function load(options: LoadOptions, print: (line: string) => void):
     phases: [phase],
     reporters,
     ...(options.out && { out: options.out }),
+    environment,
     log: print,
   });
   return outcome.exitCode;

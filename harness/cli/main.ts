@@ -34,6 +34,8 @@ type ConformFlags = Omit<RunOptions, 'command' | 'version'>;
 
 interface LoadFlags {
   scenario: string;
+  env?: 'embedded' | 'containers';
+  rsReplicas?: number;
   target?: string;
   duration?: string;
   rate?: number;
@@ -131,9 +133,11 @@ export function buildProgram(): Command {
       process.exitCode = await run({ ...flags, command: 'tokenproof run', version }, print);
     });
 
-  program
-    .command('load')
-    .description('run a k6 load scenario against the target with SLO gating and correctness counters, and write the reports')
+  environmentFlags(
+    program
+      .command('load')
+      .description('run a k6 load scenario against the target with SLO gating and correctness counters, and write the reports'),
+  )
     .requiredOption('--scenario <name>', 'issuance, validation, refresh-storm, introspection or mixed')
     .option('--target <file>', 'target profile (YAML); default: the embedded reference stack')
     .option('--duration <d>', 'how long k6 runs (each step of --find-capacity)', '30s')
@@ -163,7 +167,10 @@ export function buildProgram(): Command {
     .option('--target <file>', 'target profile (YAML); default: the embedded reference stack')
     .option('--emit <kind>', 'write manifests instead of running: chaos-mesh (Workflow + k6-operator TestRun)')
     .option('--toxiproxy <url>', "use this running toxiproxy (e.g. docker-compose's) instead of starting one")
-    .option('--prometheus-rw <url>', "--emit chaos-mesh: where the load's k6 runners remote-write (results come back through Prometheus)")
+    .option(
+      '--prometheus-rw <url>',
+      "--emit chaos-mesh: where the load's k6 runners remote-write (results come back through Prometheus)",
+    )
     .option('--out <dir>', 'where run folders (and emitted manifests) are written', 'reports')
     .option('--pushgateway <url>', 'also push the run metrics to this Prometheus Pushgateway')
     .action(async (flags: Omit<ChaosOptions, 'command' | 'version'>) => {

@@ -15,6 +15,7 @@ import { conformancePhase } from '../../harness/engine/conformance.ts';
 import { type PreparedEnvironment, prepareEnvironment } from '../../harness/engine/environment.ts';
 import type { Phase } from '../../harness/engine/phase.ts';
 import { executeRun } from '../../harness/engine/run.ts';
+import { imageSourceFrom, publicImageRefs } from '../../harness/env/containers/image-choice.ts';
 import { hostLabel, listRunResources, pidLabel, runLabel, sweepOrphans } from '../../harness/env/containers/run-resources.ts';
 import { audience } from '../../harness/env/embedded.ts';
 import { loadGameday } from '../../harness/faults/gameday.ts';
@@ -24,6 +25,7 @@ import { Redactor } from '../../harness/lib/redactor.ts';
 import { tokenRequest } from '../../harness/oauth/client.ts';
 import { selectChecks } from '../../harness/runner/run.ts';
 import { findOnPath, repoRoot } from '../../harness/tools/paths.ts';
+import { goTools } from '../../harness/tools/versions.ts';
 import { allSuites } from '../../suites/index.ts';
 
 const workDirs: string[] = [];
@@ -55,6 +57,18 @@ describe('--env and --rs-replicas', () => {
     expect(() => environmentOptions({ rsReplicas: 2 })).toThrow(UsageError);
     expect(() => environmentOptions({ env: 'containers', target: 'targets/reference.yaml' })).toThrow(/leave out --target/);
     expect(() => environmentOptions({ env: 'kubernetes' })).toThrow(/embedded or containers/);
+  });
+});
+
+describe('image choice', () => {
+  it('takes TOKENPROOF_IMAGES as auto (default), public or local, and the public images carry the pinned versions', () => {
+    expect(imageSourceFrom(undefined)).toBe('auto');
+    expect(imageSourceFrom('local')).toBe('local');
+    expect(() => imageSourceFrom('latest')).toThrow(UsageError);
+    expect(publicImageRefs()).toEqual({
+      toxiproxy: `ghcr.io/shopify/toxiproxy:${goTools.toxiproxy.version.replace(/^v/, '')}`,
+      k6: `grafana/k6:${goTools.k6.version.replace(/^v/, '')}`,
+    });
   });
 });
 
