@@ -388,7 +388,7 @@ export function judgeLoad(prepared: PreparedLoad, measurement: LoadMeasurement):
       }),
     );
 
-  const timeline = loadTimeline(prepared.scenario.name, seconds, offset);
+  const timeline = loadTimeline(prepared.scenario.name, seconds, offset, prepared.slos);
   const latency: Record<string, Record<string, number | undefined>> = {};
   for (const [key, values] of totals.durationsByOp)
     latency[key] = {
@@ -444,15 +444,26 @@ function loadTimeline(
   scenario: string,
   seconds: ReturnType<SeriesReader['seconds']>,
   offset: (second: number) => number,
+  slos: readonly LoadSlo[] = [],
 ): Timeline {
-  const series = (name: string, unit: string, value: (bucket: (typeof seconds)[number]) => number | undefined) => ({
-    name: `${scenario}: ${name}`,
-    unit,
-    points: seconds.flatMap((bucket): [number, number][] => {
-      const v = value(bucket);
-      return v === undefined ? [] : [[offset(bucket.second), Math.round(v * 100) / 100]];
-    }),
-  });
+  const series = (
+    name: string,
+    unit: string,
+    value: (bucket: (typeof seconds)[number]) => number | undefined,
+  ): TimelineSeries => {
+    // The strictest SLO on this series is the line worth drawing.
+    const lines = slos.flatMap((slo) => (slo.chartLine?.series === name ? [{ slo, value: slo.chartLine.value }] : []));
+    const line = lines.sort((a, b) => a.value - b.value)[0];
+    return {
+      name: `${scenario}: ${name}`,
+      unit,
+      points: seconds.flatMap((bucket): [number, number][] => {
+        const v = value(bucket);
+        return v === undefined ? [] : [[offset(bucket.second), Math.round(v * 100) / 100]];
+      }),
+      ...(line && { threshold: { value: line.value, label: `slo.${line.slo.name} ${line.slo.threshold}` } }),
+    };
+  };
   const list: TimelineSeries[] = [
     series('throughput', 'req/s', (b) => b.requests),
     series('p95 latency', 'ms', (b) => percentile(b.durations, 95)),

@@ -23,6 +23,8 @@ export interface LoadSlo {
   observe: (values: Record<string, number>) => string;
   /** The CSV metric name and op tag whose samples prove the metric was emitted. */
   sample: { metric: string; op?: Operation };
+  /** Where the SLO shows on the report's timeline: the series (by its name suffix) and the value in its unit. */
+  chartLine?: { series: 'p95 latency' | 'error rate'; value: number };
 }
 
 interface SloDefinition {
@@ -38,6 +40,7 @@ const latency = (op: Operation): SloDefinition => ({
     threshold: `p95 < ${formatMs(ms)}`,
     observe: (values) => `p95 ${formatMs(values['p(95)'])}`,
     sample: { metric: 'http_req_duration', op },
+    chartLine: { series: 'p95 latency', value: ms },
   }),
 });
 
@@ -67,6 +70,7 @@ const definitions: Record<Exclude<SloName, 'revocationPropagation'>, SloDefiniti
       threshold: `≤ ${percent(fraction)} unexpected outcomes`,
       observe: (values) => percent(values['rate']),
       sample: { metric: 'tokenproof_errors' },
+      chartLine: { series: 'error rate', value: fraction * 100 },
     }),
   },
   refreshFailureRate: {

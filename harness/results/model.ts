@@ -84,6 +84,8 @@ export interface TimelineSeries {
   unit: string;
   /** [milliseconds since startedAt, value], in time order. */
   points: [number, number][];
+  /** An SLO line to draw across the chart (`slo.validationP95`: 300 ms), in the series' unit. */
+  threshold?: { value: number; label: string };
 }
 
 /** A fault window (toxiproxy toxic, outage, clock skew), in milliseconds since startedAt. */

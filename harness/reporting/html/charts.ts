@@ -107,8 +107,10 @@ export function timelinePlot(series: TimelineSeries, timeline: Timeline): Timeli
     ...timeline.faults.map((fault) => fault.endMs),
   );
   const values = series.points.map(([, value]) => value).filter(Number.isFinite);
-  const yStep = niceStep(Math.max(0, ...values), 4);
-  const yMax = Math.max(yStep, Math.ceil(Math.max(0, ...values) / yStep) * yStep);
+  // The SLO line stays on the chart even when every point is far below it.
+  const highest = Math.max(0, ...values, series.threshold?.value ?? 0);
+  const yStep = niceStep(highest, 4);
+  const yMax = Math.max(yStep, Math.ceil(highest / yStep) * yStep);
   const x = (t: number) => round(left + (Math.min(Math.max(t, 0), spanMs) / spanMs) * plotWidth);
   const y = (value: number) => round(top + plotHeight - (Math.max(0, value) / yMax) * plotHeight);
   // JSON turns NaN into null on the way to the page: such points are not drawn, nor offered to the read-out.
@@ -160,6 +162,14 @@ export function timelineChart(series: TimelineSeries, timeline: Timeline, index:
     const last = points[points.length - 1]!;
     parts.push(`<path d="${line} L${last.x},${baseline} L${first.x},${baseline} Z" class="area area-${index % 4}"/>`);
     parts.push(`<path d="${line}" class="line line-${index % 4}"/>`);
+  }
+  if (series.threshold) {
+    const at = y(series.threshold.value);
+    parts.push(
+      `<g class="slo-line"><title>${escapeHtml(series.threshold.label)}</title>` +
+        `<line x1="${left}" x2="${width - right}" y1="${at}" y2="${at}" class="threshold"/>` +
+        `<text x="${width - right}" y="${at - 4}" class="threshold-label">${escapeHtml(series.threshold.label)}</text></g>`,
+    );
   }
   parts.push(`<line x1="${left}" x2="${width - right}" y1="${baseline}" y2="${baseline}" class="axis-line"/>`);
   parts.push(`<line class="cursor" x1="0" x2="0" y1="${top}" y2="${baseline}" visibility="hidden"/>`);
