@@ -8,26 +8,16 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium } from '@playwright/test';
-import { repoRoot, requireTool } from '../../harness/tools/paths.ts';
-
-/** Keeps Chromium quiet on the network (no update, sync, field trials or QUIC probes) and runnable as root in CI. */
-export const chromiumArgs = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
+import { chromiumArgs, chromiumExecutable } from '../../harness/steps/browser.ts';
+import { repoRoot } from '../../harness/tools/paths.ts';
 
 /**
- * Launches headless Chromium from /usr/bin/chromium. A missing Chromium throws an
+ * Launches headless Chromium, found as the harness finds it (tool discovery). A missing Chromium throws an
  * EnvironmentError that says how to install it: browser tests fail loudly (in CI and
  * elsewhere) rather than skip, so a green run always means the browser really ran.
  */
 export async function launchChromium(): Promise<Browser> {
-  const executablePath = await requireTool('chromium');
+  const executablePath = await chromiumExecutable();
   return chromium.launch({ executablePath, headless: true, args: chromiumArgs });
 }
 
