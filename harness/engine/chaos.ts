@@ -12,9 +12,11 @@ import type { ChaosEnvironment, ChaosSubject } from '../faults/chaos-environment
 import { type Gameday, gamedayDurationMs, loadGameday } from '../faults/gameday.ts';
 import { phaseStats, recoveries, resilienceChecks, sloVerdicts } from '../faults/resilience.ts';
 import { runTimeline, type TimelineResult } from '../faults/timeline.ts';
+import type { FaultLink } from '../faults/toxiproxy.ts';
 import { EnvironmentError, TokenproofError, UsageError } from '../lib/errors.ts';
 import { pollUntil } from '../lib/poll.ts';
 import { judgeLoad, type LoadMeasurement, measureLoad, prepareLoad } from '../load/run-load.ts';
+import type { LoadTarget } from '../load/target-endpoints.ts';
 import { invalidKinds } from '../load/token-pool.ts';
 import type { CheckResult, TimelineSeries } from '../results/model.ts';
 import { repoRoot } from '../tools/paths.ts';
@@ -41,6 +43,16 @@ function subjectEnvironment(environment: PreparedEnvironment, subject: ChaosSubj
   const { testIssuer: _environmentIssuer, ...withoutTestIssuer } = environment;
   const { testIssuer: _targetIssuer, ...targetWithout } = target;
   return { ...withoutTestIssuer, target: { ...targetWithout, profile } };
+}
+
+/**
+ * The load clients' issuer calls (token, introspection, revocation) through the `token` link, so a
+ * fault there is what clients see. Only the k6 script's URLs: the pool was minted straight.
+ */
+export function routeIssuerTraffic(target: LoadTarget, link: FaultLink): void {
+  if (target.tokenEndpoint) target.tokenEndpoint = link.proxied(target.tokenEndpoint);
+  if (target.introspectionEndpoint) target.introspectionEndpoint = link.proxied(target.introspectionEndpoint);
+  if (target.revocationEndpoint) target.revocationEndpoint = link.proxied(target.revocationEndpoint);
 }
 
 function pickSubject(chaos: ChaosEnvironment | undefined, gameday: Gameday): Promise<ChaosSubject> {
@@ -136,6 +148,13 @@ export function chaosPhase(options: ChaosPhaseOptions): Phase {
         { scenario: gameday.load.scenario, durationMs, rate: gameday.load.rate, poolSize: gameday.load.poolSize },
         loadContext,
       );
+      const tokenLink = subject.links.token;
+      if (tokenLink) {
+        routeIssuerTraffic(prepared.target, tokenLink);
+        prepared.tokens.notes.push(
+          `the load's issuer calls (token, introspection, revocation) go through the token link (${tokenLink.listenOrigin} → ${tokenLink.upstreamOrigin})`,
+        );
+      }
       const loadAbort = new AbortController();
       const onAbort = () => loadAbort.abort();
       context.signal.addEventListener('abort', onAbort, { once: true });

@@ -5,6 +5,8 @@
  * - introspection: one more reference resource server, in introspection mode against the
  *   reference issuer, its introspection calls and revocation-event stream through the
  *   `introspection` and `revocation-events` links; the issuer's admin clock skews it.
+ * Both have the `token` link: the load clients' way to the reference issuer (token endpoint,
+ * introspection, revocation), which the chaos phase routes the k6 script's issuer calls through.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -42,13 +44,15 @@ export interface EmbeddedChaosRequest {
 export function embeddedChaosSubjects(request: EmbeddedChaosRequest): ChaosEnvironment {
   const processes: LaunchedProcess[] = [];
   let introspection: Promise<ChaosSubject> | undefined;
+  // The load clients → the issuer: one proxy, made on first use, shared by the subjects.
+  const tokenLink = () => request.toxiproxy.addLink('token', request.issuerUrl);
   return {
     toxiproxy: request.toxiproxy,
     subjects: {
-      jwt: async () => jwtSubject(request),
+      jwt: async () => jwtSubject(request, await tokenLink()),
       // Its own process: started only for a game day that loads it.
       introspection: () => {
-        introspection ??= startIntrospectionSubject(request, processes);
+        introspection ??= startIntrospectionSubject(request, processes, tokenLink);
         return introspection;
       },
     },
@@ -59,20 +63,25 @@ export function embeddedChaosSubjects(request: EmbeddedChaosRequest): ChaosEnvir
   };
 }
 
-function jwtSubject(request: EmbeddedChaosRequest): ChaosSubject {
+function jwtSubject(request: EmbeddedChaosRequest, token: FaultLink): ChaosSubject {
   const { testIssuer, profile } = request;
   return {
     name: 'jwt',
     resourceServer: profile.resourceServer!,
     issuerUrl: testIssuer.url,
-    links: { jwks: request.jwksLink },
+    links: { jwks: request.jwksLink, token },
     skew: forgerSkew(testIssuer),
     mintValid: async () => testIssuer.forger.accessToken(),
   };
 }
 
-async function startIntrospectionSubject(request: EmbeddedChaosRequest, processes: LaunchedProcess[]): Promise<ChaosSubject> {
+async function startIntrospectionSubject(
+  request: EmbeddedChaosRequest,
+  processes: LaunchedProcess[],
+  tokenLink: () => Promise<FaultLink>,
+): Promise<ChaosSubject> {
   const { toxiproxy, profile, issuerUrl } = request;
+  const token = await tokenLink();
   const introspection = await toxiproxy.addLink('introspection', issuerUrl);
   const events = await toxiproxy.addLink('revocation-events', issuerUrl);
   const port = await freePort();
@@ -134,7 +143,7 @@ async function startIntrospectionSubject(request: EmbeddedChaosRequest, processe
     name: 'introspection',
     resourceServer: { url: `${rsUrl}/protected`, audience, trusts: 'issuer' },
     issuerUrl,
-    links: { introspection, 'revocation-events': events },
+    links: { introspection, 'revocation-events': events, token },
     skew: adminClockSkew(issuerUrl, request.adminToken, mint),
     mintValid: mint,
     async revoke(token) {

@@ -18,12 +18,13 @@ phases:
 `;
 
 describe('game days', () => {
-  it('ships the six game days of issue 11 and the default one, all valid', () => {
+  it('ships the six game days of issue 11, the default one and the token-link one, all valid', () => {
     expect(shipped.sort()).toEqual([
       'clock-skew.yaml',
       'idp-hang.yaml',
       'idp-outage.yaml',
       'introspection-latency.yaml',
+      'issuance-outage.yaml',
       'revocation-during-outage.yaml',
       'run-default.yaml',
       'truncated-jwks.yaml',
