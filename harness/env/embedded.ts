@@ -145,7 +145,25 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
   const rsPort = await freePort();
   const rsUrl = `http://127.0.0.1:${rsPort}`;
   options.log?.(`starting the reference resource server on ${rsUrl}`);
+  let propagationLinks: { jwks: FaultLink; events: FaultLink } | undefined;
   try {
+    // A chaos run: this RS (V08's) reaches its issuer's JWKS and revocation events through toxiproxy.
+    const rsConfigArgs: string[] = [];
+    if (options.toxiproxy) {
+      propagationLinks = {
+        jwks: await options.toxiproxy.addLink('propagation-jwks', issuerUrl),
+        events: await options.toxiproxy.addLink('propagation-events', issuerUrl),
+      };
+      const rsConfigFile = join(options.workDir, 'resource-server.yaml');
+      const rsConfig: ResourceServerConfigInput = {
+        issuer: issuerUrl,
+        audience,
+        jwksUri: propagationLinks.jwks.proxied(`${issuerUrl}/jwks`),
+        revocationEvents: { url: propagationLinks.events.proxied(`${issuerUrl}/events/revocations`), maxReconnectDelay: '1s' },
+      };
+      writeFileSync(rsConfigFile, stringify(rsConfig));
+      rsConfigArgs.push('--config', rsConfigFile);
+    }
     processes.push(
       await launch({
         name: 'reference resource server',
@@ -160,6 +178,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
           issuerUrl,
           '--audience',
           audience,
+          ...rsConfigArgs,
         ],
         env: {},
         ready: `${rsUrl}/health`,
@@ -226,6 +245,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
       ? embeddedChaosSubjects({
           toxiproxy: options.toxiproxy,
           jwksLink,
+          ...(propagationLinks && { propagation: { url: rsUrl, audience, ...propagationLinks } }),
           testIssuer,
           profile,
           issuerUrl,

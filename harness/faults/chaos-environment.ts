@@ -8,7 +8,7 @@ import type { Profile } from '../profile/schema.ts';
 import type { LinkName } from './gameday.ts';
 import type { FaultLink, ToxiproxyServer } from './toxiproxy.ts';
 
-export type SubjectName = 'jwt' | 'introspection';
+export type SubjectName = 'jwt' | 'introspection' | 'propagation';
 
 /** Mints tokens as the issuer would with its clock moved by offsetSeconds (C05). */
 export interface SkewedIssuer {

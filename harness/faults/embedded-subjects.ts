@@ -5,7 +5,10 @@
  * - introspection: one more reference resource server, in introspection mode against the
  *   reference issuer, its introspection calls and revocation-event stream through the
  *   `introspection` and `revocation-events` links; the issuer's admin clock skews it.
- * Both have the `token` link: the load clients' way to the reference issuer (token endpoint,
+ * - propagation: the reference RS that trusts the reference issuer (V08's, profile.propagation),
+ *   JWT mode, its JWKS and revocation events through the `jwks` and `revocation-events` links of
+ *   its own (made before it starts, by harness/env/embedded.ts); the issuer's admin clock skews it.
+ * Each has the `token` link: the load clients' way to the reference issuer (token endpoint,
  * introspection, revocation), which the chaos phase routes the k6 script's issuer calls through.
  */
 import { writeFileSync } from 'node:fs';
@@ -30,6 +33,8 @@ export interface EmbeddedChaosRequest {
   /** The link the test-issuer-trusting RS fetches its JWKS through (made before that RS starts). */
   jwksLink: FaultLink;
   testIssuer: RunningTestIssuer;
+  /** V08's RS (trusts the reference issuer) and the links it reaches the issuer through. */
+  propagation?: { url: string; audience: string; jwks: FaultLink; events: FaultLink };
   /** The embedded profile: the test RS, the reference issuer and its clients. */
   profile: Profile;
   issuerUrl: string;
@@ -55,6 +60,7 @@ export function embeddedChaosSubjects(request: EmbeddedChaosRequest): ChaosEnvir
         introspection ??= startIntrospectionSubject(request, processes, tokenLink);
         return introspection;
       },
+      ...(request.propagation && { propagation: async () => propagationSubject(request, await tokenLink()) }),
     },
     notes: [],
     async stop() {
@@ -123,22 +129,7 @@ async function startIntrospectionSubject(
     logFile: join(request.workDir, 'resource-server-introspection.log'),
   });
   processes.push(process);
-  const primary = profile.issuer?.clients?.primary;
-  if (!primary?.secret)
-    throw new EnvironmentError('the embedded profile has no primary client secret', 'a bug in the embedded stack');
-  const auth: ClientAuth = { method: 'client_secret_basic', clientId: primary.id, secret: primary.secret };
-  const mint = async () => {
-    const answer = await tokenRequest(
-      `${issuerUrl}/token`,
-      { grant_type: 'client_credentials', resource: audience },
-      auth,
-      {},
-      bounded,
-    );
-    if (answer.status !== 200 || typeof answer.body.access_token !== 'string')
-      throw new EnvironmentError(`the reference issuer refused a probe token (HTTP ${answer.status})`, 'see its log');
-    return answer.body.access_token;
-  };
+  const { mint, revoke } = referenceIssuerClient(request, audience);
   return {
     name: 'introspection',
     resourceServer: { url: `${rsUrl}/protected`, audience, trusts: 'issuer' },
@@ -146,6 +137,47 @@ async function startIntrospectionSubject(
     links: { introspection, 'revocation-events': events, token },
     skew: adminClockSkew(issuerUrl, request.adminToken, mint),
     mintValid: mint,
+    revoke,
+  };
+}
+
+function propagationSubject(request: EmbeddedChaosRequest, token: FaultLink): ChaosSubject {
+  const { url, audience, jwks, events } = request.propagation!;
+  const { mint, revoke } = referenceIssuerClient(request, audience);
+  return {
+    name: 'propagation',
+    resourceServer: { url: `${url}/protected`, audience, trusts: 'issuer' },
+    issuerUrl: request.issuerUrl,
+    links: { jwks, 'revocation-events': events, token },
+    skew: adminClockSkew(request.issuerUrl, request.adminToken, mint),
+    mintValid: mint,
+    revoke,
+  };
+}
+
+/** Probe tokens for an audience from the reference issuer, and their revocation (RFC 7009), straight (not through a link). */
+function referenceIssuerClient(
+  request: EmbeddedChaosRequest,
+  audience: string,
+): { mint: () => Promise<string>; revoke: (token: string) => Promise<void> } {
+  const { issuerUrl, profile } = request;
+  const primary = profile.issuer?.clients?.primary;
+  if (!primary?.secret)
+    throw new EnvironmentError('the embedded profile has no primary client secret', 'a bug in the embedded stack');
+  const auth: ClientAuth = { method: 'client_secret_basic', clientId: primary.id, secret: primary.secret };
+  return {
+    async mint() {
+      const answer = await tokenRequest(
+        `${issuerUrl}/token`,
+        { grant_type: 'client_credentials', resource: audience },
+        auth,
+        {},
+        bounded,
+      );
+      if (answer.status !== 200 || typeof answer.body.access_token !== 'string')
+        throw new EnvironmentError(`the reference issuer refused a probe token (HTTP ${answer.status})`, 'see its log');
+      return answer.body.access_token;
+    },
     async revoke(token) {
       const answer = await postForm(`${issuerUrl}/revoke`, { token, token_type_hint: 'access_token' }, auth, {}, bounded);
       if (answer.status !== 200)

@@ -93,10 +93,10 @@ export const gamedaySchema = z
     name: z.string().min(1),
     description: z.string().optional(),
     subject: z
-      .enum(['jwt', 'introspection'])
+      .enum(['jwt', 'introspection', 'propagation'])
       .default('jwt')
       .describe(
-        'jwt: the resource server that validates JWTs with the JWKS; introspection: the one that asks the issuer (RFC 7662)',
+        "jwt: the resource server that validates JWTs with the JWKS; introspection: the one that asks the issuer (RFC 7662); propagation: the JWT one that trusts the target issuer and learns revocations from its events (V08's)",
       ),
     load: z.strictObject({
       scenario: z.enum(scenarioNames).default('validation'),

@@ -18,13 +18,14 @@ phases:
 `;
 
 describe('game days', () => {
-  it('ships the six game days of issue 11, the default one and the token-link one, all valid', () => {
+  it('ships the six game days of issue 11, the default one, the token-link one and the V08-RS one, all valid', () => {
     expect(shipped.sort()).toEqual([
       'clock-skew.yaml',
       'idp-hang.yaml',
       'idp-outage.yaml',
       'introspection-latency.yaml',
       'issuance-outage.yaml',
+      'revocation-during-events-outage.yaml',
       'revocation-during-outage.yaml',
       'run-default.yaml',
       'truncated-jwks.yaml',
