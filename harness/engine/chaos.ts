@@ -37,12 +37,8 @@ const defaultRevocationPropagationMs = 5000;
 function subjectEnvironment(environment: PreparedEnvironment, subject: ChaosSubject): PreparedEnvironment {
   const { target } = environment;
   const profile = { ...target.profile, resourceServer: subject.resourceServer };
-  if (subject.resourceServer.trusts === 'harness') return { ...environment, target: { ...target, profile } };
-  // An RS that trusts the target issuer gets its pool from that issuer: without the test issuer in
-  // view, the load mints there (the pool takes the test issuer's forger whenever one is present).
-  const { testIssuer: _environmentIssuer, ...withoutTestIssuer } = environment;
-  const { testIssuer: _targetIssuer, ...targetWithout } = target;
-  return { ...withoutTestIssuer, target: { ...targetWithout, profile } };
+  // The pool follows the subject's trust (harness/load/token-pool.ts poolForger).
+  return { ...environment, target: { ...target, profile } };
 }
 
 /**

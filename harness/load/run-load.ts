@@ -31,6 +31,7 @@ import {
   invalidKinds,
   issuanceParams,
   type PreparedTokens,
+  poolForger,
   prepareTokens,
   type TokenShares,
 } from './token-pool.ts';
@@ -89,7 +90,7 @@ export async function prepareLoad(
   const operations = (Object.keys(scenario.weights) as Operation[]).filter((op) => available.has(op));
   const notes: string[] = [];
   // One pool serves both: tokens of the harness test issuer cannot be introspected at the issuer.
-  if (operations.includes('validation') && operations.includes('introspection') && environment.testIssuer) {
+  if (operations.includes('validation') && operations.includes('introspection') && poolForger(environment)) {
     operations.splice(operations.indexOf('introspection'), 1);
     notes.push(
       'introspection left out of the mix: the pool holds tokens of the harness test issuer (the RS trusts it), which the issuer cannot introspect; run the introspection scenario for it',

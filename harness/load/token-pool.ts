@@ -15,6 +15,7 @@ import { EnvironmentError } from '../lib/errors.ts';
 import { pollUntil } from '../lib/poll.ts';
 import { loginWithForm, pkcePair, postForm, tokenRequest } from '../oauth/client.ts';
 import type { Profile } from '../profile/schema.ts';
+import type { RunningTestIssuer } from '../test-issuer/server.ts';
 import { clientAuth, type LoadClient, type LoadTarget } from './target-endpoints.ts';
 
 export type TokenKind = 'valid' | 'expired' | 'forged' | 'revoked';
@@ -230,6 +231,14 @@ async function introspectionActive(target: LoadTarget, token: string): Promise<b
   return answer.status === 200 && answer.body['active'] === true;
 }
 
+/**
+ * The harness test issuer's forger when the resource server under load trusts it (trusts:
+ * harness); undefined when it trusts the target issuer, whose tokens it must then get.
+ */
+export function poolForger(environment: PreparedEnvironment): RunningTestIssuer['forger'] | undefined {
+  return environment.target.profile.resourceServer?.trusts === 'issuer' ? undefined : environment.testIssuer?.forger;
+}
+
 export async function prepareTokens(
   environment: PreparedEnvironment,
   target: LoadTarget,
@@ -238,7 +247,7 @@ export async function prepareTokens(
   const profile = environment.target.profile;
   const notes: string[] = [];
   const counts: Record<TokenKind, number> = { valid: 0, expired: 0, forged: 0, revoked: 0 };
-  const forger = request.judge === 'resourceServer' ? environment.testIssuer?.forger : undefined;
+  const forger = request.judge === 'resourceServer' ? poolForger(environment) : undefined;
   const fromIssuer = !forger;
   const client = target.clients[0];
   if (fromIssuer && (!client || !target.tokenEndpoint))
