@@ -7,7 +7,6 @@
  */
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { availabilityBySecond } from '../faults/availability.ts';
 import type { ChaosEnvironment, ChaosSubject } from '../faults/chaos-environment.ts';
 import { type Gameday, gamedayDurationMs, loadGameday } from '../faults/gameday.ts';
 import { phaseStats, recoveries, resilienceChecks, sloVerdicts } from '../faults/resilience.ts';
@@ -189,7 +188,6 @@ export function chaosPhase(options: ChaosPhaseOptions): Phase {
           await toxiproxy.reset();
         }
         measurement = await running;
-        // Judged before the cleanup: the per-second availability is read from k6's CSV.
         const output = judge(gameday, options.file, subject, chaos!, timeline, measurement, prepared, revocationPropagationMs);
         for (const check of output.checks) for (const reporter of context.reporters) await reporter.onCheckEnd?.(check);
         return output;
@@ -212,14 +210,12 @@ function judge(
   revocationPropagationMs: number,
 ): PhaseOutput {
   const buckets = measurement.series.seconds();
-  const availability = availabilityBySecond(measurement.series.file);
   const totals = measurement.series.totals;
   const observation = {
     gameday,
     subject: subject.name,
     windows: timeline.windows,
     buckets,
-    availability,
     runStartWallMs: measurement.runStartWallMs,
     probes: timeline.probes,
     revocations: timeline.revocations,
@@ -231,7 +227,7 @@ function judge(
   const checks = resilienceChecks(observation, stats, recovered);
   const slo = sloVerdicts(observation, stats, recovered);
 
-  // The load's own per-second series, named for the game day, plus availability (its fold is ours).
+  // The load's own per-second series, named for the game day, plus availability.
   const loadTimeline = judgeLoad(prepared, measurement).timeline;
   const prefix = `chaos ${gameday.name}`;
   const series: TimelineSeries[] = loadTimeline.series.map((s) => ({ ...s, name: s.name.replace(/^[^:]+:/, `${prefix}:`) }));
@@ -239,12 +235,11 @@ function judge(
     name: `${prefix}: availability`,
     unit: '%',
     points: buckets.flatMap((bucket): [number, number][] => {
-      const entry = availability.get(bucket.second);
-      if (!entry || entry.legitimate === 0) return [];
+      if (bucket.legitimate === 0) return [];
       return [
         [
           Math.max(0, bucket.second * 1000 - measurement.runStartWallMs),
-          Math.round((entry.succeeded / entry.legitimate) * 10_000) / 100,
+          Math.round((bucket.succeeded / bucket.legitimate) * 10_000) / 100,
         ],
       ];
     }),

@@ -8,7 +8,6 @@
 import type { SecondBucket } from '../load/series.ts';
 import { percentile, wronglyAcceptedIn } from '../load/series.ts';
 import type { CheckResult, Level, Outcome, SloVerdict } from '../results/model.ts';
-import type { AvailabilitySecond } from './availability.ts';
 import type { Gameday } from './gameday.ts';
 import type { ProbeResult } from './probes.ts';
 import type { PhaseWindow, RevocationProbe } from './timeline.ts';
@@ -44,7 +43,6 @@ export interface GamedayObservation {
   subject: string;
   windows: PhaseWindow[];
   buckets: SecondBucket[];
-  availability: Map<number, AvailabilitySecond>;
   /** Wall-clock ms of the run's start, to place k6's Unix seconds on the run's timeline. */
   runStartWallMs: number;
   probes: ProbeResult[];
@@ -64,13 +62,12 @@ function bucketsOf(observation: GamedayObservation, startMs: number, endMs: numb
   });
 }
 
-function availabilityOf(observation: GamedayObservation, buckets: SecondBucket[]): { legitimate: number; succeeded: number } {
+function availabilityOf(buckets: SecondBucket[]): { legitimate: number; succeeded: number } {
   let legitimate = 0;
   let succeeded = 0;
   for (const bucket of buckets) {
-    const entry = observation.availability.get(bucket.second);
-    legitimate += entry?.legitimate ?? 0;
-    succeeded += entry?.succeeded ?? 0;
+    legitimate += bucket.legitimate;
+    succeeded += bucket.succeeded;
   }
   return { legitimate, succeeded };
 }
@@ -81,7 +78,7 @@ export function phaseStats(observation: GamedayObservation): PhaseStats[] {
     const requests = buckets.reduce((sum, b) => sum + b.requests, 0);
     const outcomes = buckets.reduce((sum, b) => sum + b.outcomes, 0);
     const errors = buckets.reduce((sum, b) => sum + b.errors, 0);
-    const { legitimate, succeeded } = availabilityOf(observation, buckets);
+    const { legitimate, succeeded } = availabilityOf(buckets);
     const p95 = percentile(
       buckets.flatMap((b) => b.durations),
       95,
@@ -122,16 +119,14 @@ export function recoveries(observation: GamedayObservation): Recovery[] {
     }
     if (stretch.length === 0) return;
     const endMs = stretch[stretch.length - 1]!.endMs;
-    const seconds = bucketsOf(observation, window.endMs, endMs)
-      .map((bucket) => ({ bucket, entry: observation.availability.get(bucket.second) }))
-      .filter(({ entry }) => (entry?.legitimate ?? 0) > 0);
+    const seconds = bucketsOf(observation, window.endMs, endMs).filter((bucket) => bucket.legitimate > 0);
     let recoveredFrom: number | undefined;
     for (let i = seconds.length - 1; i >= 0; i--) {
-      const { entry } = seconds[i]!;
-      if (entry!.succeeded / entry!.legitimate < threshold) break;
+      const bucket = seconds[i]!;
+      if (bucket.succeeded / bucket.legitimate < threshold) break;
       recoveredFrom = i;
     }
-    const first = recoveredFrom === undefined ? undefined : seconds[recoveredFrom]!.bucket;
+    const first = recoveredFrom === undefined ? undefined : seconds[recoveredFrom]!;
     const recoveryMs =
       first === undefined
         ? undefined

@@ -1,6 +1,7 @@
 /**
  * k6's per-sample CSV output (`--out csv`) folded into one bucket per second: throughput, latency,
- * errors and the correctness counters (CHECKS.md L01, L02) over time. Read incrementally while k6
+ * errors, the correctness counters (CHECKS.md L01, L02) and availability of legitimate requests
+ * (a game day's per-phase availability and recovery time) over time. Read incrementally while k6
  * runs (the progress line) and once more at the end. Hand-written because it is a fold over one
  * known CSV shape (k6 quotes nothing in these columns); a CSV library would add nothing.
  */
@@ -17,6 +18,9 @@ export interface SecondBucket {
   wronglyAccepted: Record<Exclude<TokenKind, 'valid'>, number>;
   validRefused: number;
   serverErrors: number;
+  /** Legitimate requests (k6's `tokenproof_available` samples) and how many of them succeeded. */
+  legitimate: number;
+  succeeded: number;
 }
 
 export interface SeriesTotals {
@@ -132,6 +136,10 @@ export class SeriesReader {
         bucket.serverErrors += value;
         this.totals.serverErrors += value;
         break;
+      case 'tokenproof_available':
+        bucket.legitimate++;
+        if (value > 0) bucket.succeeded++;
+        break;
     }
   }
 
@@ -153,6 +161,8 @@ export class SeriesReader {
         wronglyAccepted: { expired: 0, forged: 0, revoked: 0 },
         validRefused: 0,
         serverErrors: 0,
+        legitimate: 0,
+        succeeded: 0,
       };
       this.buckets.set(second, bucket);
     }

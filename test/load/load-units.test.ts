@@ -82,7 +82,7 @@ describe('executors', () => {
 });
 
 describe("k6's CSV output, one bucket per second", () => {
-  it('counts requests, latency, errors and the correctness counters per second, and reads a growing file', () => {
+  it('counts requests, latency, errors, availability and the correctness counters per second, and reads a growing file', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'tokenproof-csv-')), 'samples.csv');
     const header = 'metric_name,timestamp,metric_value,scenario,status,extra_tags,metadata\n';
     const lines = [
@@ -93,6 +93,9 @@ describe("k6's CSV output, one bucket per second", () => {
       'http_req_duration,100,2.5,validation,200,op=validation&kind=forged,',
       'tokenproof_wrongly_accepted,100,1,validation,,op=validation&kind=forged,',
       'tokenproof_errors,100,1,validation,,op=validation,',
+      'tokenproof_available,100,1,validation,,op=validation,',
+      'tokenproof_available,100,0,validation,,op=validation,',
+      'tokenproof_available,100,1,validation,,op=validation,',
     ];
     writeFileSync(file, `${header}${lines.join('\n')}\nhttp_reqs,101,1,validation,5`);
     const reader = new SeriesReader(file);
@@ -110,9 +113,11 @@ describe("k6's CSV output, one bucket per second", () => {
       errors: 1,
       outcomes: 2,
       wronglyAccepted: { forged: 1, expired: 0, revoked: 0 },
+      legitimate: 3,
+      succeeded: 2,
     });
     expect(first?.durations).toEqual([4.5, 2.5]);
-    expect(second).toMatchObject({ second: 101, requests: 1, serverErrors: 1 });
+    expect(second).toMatchObject({ second: 101, requests: 1, serverErrors: 1, legitimate: 0, succeeded: 0 });
     expect(reader.totals.sentByKind).toEqual({ valid: 2, expired: 0, forged: 1, revoked: 0 });
     expect(reader.totals.samples.get('http_req_duration{op:validation}')).toBe(2);
   });
