@@ -154,6 +154,8 @@ export function toMarkdown(result: RunResult, options: MarkdownOptions = {}): st
     }
   }
 
+  lines.push(...gamedayTables(result));
+
   const suites = suitesOf(result);
   if (suites.length > 0) {
     lines.push(
@@ -189,6 +191,62 @@ export function toMarkdown(result: RunResult, options: MarkdownOptions = {}): st
 
   lines.push('');
   return lines.join('\n');
+}
+
+/** What summary.md reads of a chaos phase's details (harness/engine/chaos.ts; resilience.ts PhaseStats, Recovery). */
+interface GamedayDetails {
+  gameday?: unknown;
+  phases?: { name?: unknown; kind?: unknown; label?: unknown; availability?: unknown; p95?: unknown; errorRate?: unknown }[];
+  recoveries?: { fault?: unknown; recoveryMs?: unknown; threshold?: unknown }[];
+}
+
+const numberOr = (value: unknown): number | undefined =>
+  typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+const percentCell = (value: unknown) => {
+  const number = numberOr(value);
+  return number === undefined ? '–' : `${(number * 100).toFixed(2)} %`;
+};
+const msCell = (value: unknown) => {
+  const number = numberOr(value);
+  return number === undefined ? '–' : `${Math.round(number)} ms`;
+};
+
+/** One table per game day: its phases (baseline, fault, recovery) with availability, p95, error rate and recovery time. */
+function gamedayTables(result: RunResult): string[] {
+  const lines: string[] = [];
+  for (const phase of result.phases ?? []) {
+    const details = phase.details?.['chaos'] as GamedayDetails | undefined;
+    if (!details || !Array.isArray(details.phases) || details.phases.length === 0) continue;
+    const recoveries = new Map((details.recoveries ?? []).map((recovery) => [String(recovery.fault), recovery]));
+    lines.push(
+      '',
+      `### Game day: ${markdownCell(String(details.gameday ?? 'chaos'))}`,
+      '',
+      '| Phase | Kind | Availability | p95 | Error rate | Recovery time |',
+      '| --- | --- | ---: | ---: | ---: | ---: |',
+    );
+    for (const stats of details.phases) {
+      const name = String(stats.name ?? '');
+      const label = typeof stats.label === 'string' ? ` (${stats.label})` : '';
+      const recovery = stats.kind === 'fault' ? recoveries.get(name) : undefined;
+      const recoveryCell =
+        stats.kind !== 'fault' ? '' : !recovery ? '–' : recovery.recoveryMs === undefined ? 'never' : msCell(recovery.recoveryMs);
+      const cells = [
+        markdownCell(`${name}${label}`),
+        markdownCell(String(stats.kind ?? '')),
+        percentCell(stats.availability),
+        msCell(stats.p95),
+        percentCell(stats.errorRate),
+        recoveryCell,
+      ];
+      lines.push(`| ${cells.join(' | ')} |`);
+    }
+    lines.push(
+      '',
+      "Recovery time: from the fault's end until every following second of the recovery stretch is at the recovery availability SLO (C06).",
+    );
+  }
+  return lines;
 }
 
 export function markdownReporter(options: MarkdownOptions = {}): Reporter {

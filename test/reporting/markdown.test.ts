@@ -111,4 +111,50 @@ describe('summary.md', () => {
     expect(strict.startsWith('## ❌ tokenproof FAILED')).toBe(true);
     expect(strict).toContain('### Fixed: listed as expected, no longer happening (fails the run: --strict-expect)');
   });
+  it('has a per-phase table for a game day: availability, p95, error rate and recovery time', () => {
+    const result = fixtureRunResult();
+    result.phases = result.phases!.map((phase) =>
+      phase.name !== 'chaos'
+        ? phase
+        : {
+            ...phase,
+            details: {
+              chaos: {
+                gameday: 'idp-outage',
+                phases: [
+                  { name: 'baseline', kind: 'baseline', availability: 1, p95: 4.2, errorRate: 0 },
+                  {
+                    name: 'outage',
+                    kind: 'fault',
+                    label: 'idp-outage on jwks',
+                    availability: 0.9871,
+                    p95: 12.6,
+                    errorRate: 0.0129,
+                  },
+                  { name: 'recovery', kind: 'recovery', availability: 0.995, p95: 5, errorRate: 0.005 },
+                  { name: 'hang', kind: 'fault', label: 'idp-hang | on jwks' },
+                ],
+                recoveries: [
+                  { fault: 'outage', faultEndMs: 8000, recoveryMs: 1000, threshold: 0.99 },
+                  { fault: 'hang', faultEndMs: 12000, threshold: 0.99 },
+                ],
+              },
+            },
+          },
+    );
+    const section = toMarkdown(result)
+      .split('### Game day: idp-outage')[1]!
+      .split(/###|<details>/)[0]!;
+    const rows = section
+      .split('\n')
+      .filter((line) => line.startsWith('| ') && !line.startsWith('| Phase') && !line.startsWith('| ---'));
+    expect(rows).toEqual([
+      '| baseline | baseline | 100.00 % | 4 ms | 0.00 % |  |',
+      '| outage (idp-outage on jwks) | fault | 98.71 % | 13 ms | 1.29 % | 1000 ms |',
+      '| recovery | recovery | 99.50 % | 5 ms | 0.50 % |  |',
+      '| hang (idp-hang \\| on jwks) | fault | – | – | – | never |',
+    ]);
+    // Without a chaos phase there is no such section.
+    expect(toMarkdown(fixtureRunResult())).not.toContain('### Game day');
+  });
 });
