@@ -11,7 +11,7 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
@@ -69,13 +69,77 @@ async function pinning(): Promise<Pinning> {
   };
 }
 
+/**
+ * CPU seconds a process (all its threads) has used so far: the sum of each thread's on-CPU time
+ * from /proc/<pid>/task/<tid>/schedstat (nanoseconds), else utime + stime from /proc/<pid>/stat
+ * (clock ticks, assumed 100/s); undefined where /proc is not there.
+ */
+export function processCpuSeconds(pid: number): number | undefined {
+  try {
+    let nanoseconds = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        nanoseconds += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+      } catch {
+        // the thread ended between the listing and the read
+      }
+    }
+    if (nanoseconds > 0) return nanoseconds / 1e9;
+  } catch {
+    // no schedstat: fall back to /proc/<pid>/stat
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) start at state; utime and stime are 14 and 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A k6 run against one server process, with what that process spent: `openssl speed` divides by
+ * CPU time, not wall time, so on a machine where other work shares the server's core only
+ * requests per server-CPU-second compare with it; the wall-clock rate is what a client saw.
+ */
+export interface Measurement {
+  run: K6Run;
+  requests: number;
+  /** CPU seconds the server used during the k6 run; undefined without /proc. */
+  serverCpuSeconds: number | undefined;
+  /** Requests per CPU second of the server, else the wall-clock rate. */
+  perCpuSecond: number;
+  /** The share of one core the server got while k6 ran (its CPU time / k6's wall time). */
+  coreShare: number | undefined;
+}
+
+async function measured(pid: number, run: () => Promise<K6Run>): Promise<Measurement> {
+  const before = processCpuSeconds(pid);
+  const result = await run();
+  const after = processCpuSeconds(pid);
+  const requests = result.summary.metrics['http_reqs']?.values['count'] ?? 0;
+  const cpu = before !== undefined && after !== undefined && after > before ? after - before : undefined;
+  return {
+    run: result,
+    requests,
+    serverCpuSeconds: cpu,
+    perCpuSecond: cpu ? requests / cpu : result.requestRate,
+    coreShare: cpu && result.durationMs ? cpu / (result.durationMs / 1000) : undefined,
+  };
+}
+
 interface BenchOptions {
   duration: string;
   vus: number;
   workDir: string;
   log: (line: string) => void;
   pin: Pinning;
+  /** Where each server process writes a V8 CPU profile (`node --cpu-prof`), when set. */
+  profileDir?: string;
 }
+
+const profiling = (options: BenchOptions) => (options.profileDir ? ['--cpu-prof', '--cpu-prof-dir', options.profileDir] : []);
 
 async function startIssuerProcess(
   alg: 'RS256' | 'ES256',
@@ -99,6 +163,7 @@ async function startIssuerProcess(
     command: [
       ...options.pin.server,
       globalThis.process.execPath,
+      ...profiling(options),
       cli,
       'serve',
       'issuer',
@@ -115,21 +180,23 @@ async function startIssuerProcess(
   return { url, process };
 }
 
-async function issuance(alg: 'RS256' | 'ES256', options: BenchOptions): Promise<K6Run> {
+async function issuance(alg: 'RS256' | 'ES256', options: BenchOptions): Promise<Measurement> {
   const secret = randomBytes(24).toString('base64url');
   const issuer = await startIssuerProcess(alg, options, secret);
   try {
     options.log(`k6: ${options.vus} VUs for ${options.duration} → ${alg} client_credentials at ${issuer.url}/token`);
-    return await runK6(
-      scenario('issuance.js'),
-      {
-        TOKEN_URL: `${issuer.url}/token`,
-        CLIENT_ID: 'bench',
-        CLIENT_SECRET: secret,
-        VUS: String(options.vus),
-        DURATION: options.duration,
-      },
-      { wrapper: options.pin.generator },
+    return await measured(issuer.process.pid, () =>
+      runK6(
+        scenario('issuance.js'),
+        {
+          TOKEN_URL: `${issuer.url}/token`,
+          CLIENT_ID: 'bench',
+          CLIENT_SECRET: secret,
+          VUS: String(options.vus),
+          DURATION: options.duration,
+        },
+        { wrapper: options.pin.generator },
+      ),
     );
   } finally {
     await issuer.process.stop();
@@ -143,11 +210,11 @@ const bareServer = `require('node:http').createServer((req, res) => {
 
 interface ValidationRuns {
   /** 10,000 distinct tokens, verified-token cache off: every request pays a verification. */
-  uncachedPool: K6Run;
+  uncachedPool: Measurement;
   /** One hot token, cache on. */
-  hotToken: K6Run;
+  hotToken: Measurement;
   /** k6 against a bare node:http server: the HTTP ceiling, and the generator's own. */
-  bare: K6Run;
+  bare: Measurement;
   poolSize: number;
 }
 
@@ -167,6 +234,7 @@ async function startResourceServer(
     command: [
       ...options.pin.server,
       globalThis.process.execPath,
+      ...profiling(options),
       cli,
       'serve',
       'resource-server',
@@ -205,8 +273,14 @@ async function validation(options: BenchOptions): Promise<ValidationRuns> {
   const secret = randomBytes(24).toString('base64url');
   const issuer = await startIssuerProcess('RS256', options, secret);
   const started: LaunchedProcess[] = [issuer.process];
-  const measure = (script: string, env: Record<string, string>) =>
-    runK6(scenario(script), { ...env, VUS: String(options.vus), DURATION: options.duration }, { wrapper: options.pin.generator });
+  const measure = (pid: number, script: string, env: Record<string, string>) =>
+    measured(pid, () =>
+      runK6(
+        scenario(script),
+        { ...env, VUS: String(options.vus), DURATION: options.duration },
+        { wrapper: options.pin.generator },
+      ),
+    );
   try {
     options.log(`minting ${poolSize.toLocaleString('en-US')} distinct RS256 tokens before the measurement…`);
     const tokens = await mintPool(issuer.url, secret, poolSize);
@@ -219,20 +293,26 @@ async function validation(options: BenchOptions): Promise<ValidationRuns> {
     options.log(
       `k6: ${options.vus} VUs for ${options.duration} → ${uncached.url}/protected, ${poolSize} distinct tokens, cache off`,
     );
-    const uncachedPool = await measure('protected-pool.js', { TARGET_URL: `${uncached.url}/protected`, TOKENS_FILE: tokensFile });
+    const uncachedPool = await measure(uncached.process.pid, 'protected-pool.js', {
+      TARGET_URL: `${uncached.url}/protected`,
+      TOKENS_FILE: tokensFile,
+    });
     await uncached.process.stop();
 
     const cached = await startResourceServer(issuer.url, true, options);
     started.push(cached.process);
     options.log(`k6: ${options.vus} VUs for ${options.duration} → ${cached.url}/protected, one hot token, cache on`);
-    const hotToken = await measure('protected.js', { TARGET_URL: `${cached.url}/protected`, TOKEN: tokens[0]! });
+    const hotToken = await measure(cached.process.pid, 'protected.js', {
+      TARGET_URL: `${cached.url}/protected`,
+      TOKEN: tokens[0]!,
+    });
     await cached.process.stop();
     await issuer.process.stop();
 
     const barePort = await freePort();
     const bareProcess = await launch({
       name: 'bare node:http server',
-      command: [...options.pin.server, process.execPath, '-e', bareServer],
+      command: [...options.pin.server, process.execPath, ...profiling(options), '-e', bareServer],
       env: { PORT: String(barePort) },
       ready: `http://127.0.0.1:${barePort}/`,
       readyTimeoutMs: 10_000,
@@ -240,7 +320,7 @@ async function validation(options: BenchOptions): Promise<ValidationRuns> {
     });
     started.push(bareProcess);
     options.log(`k6: ${options.vus} VUs for ${options.duration} → GET a bare node:http server`);
-    const bare = await measure('protected.js', { TARGET_URL: `http://127.0.0.1:${barePort}/` });
+    const bare = await measure(bareProcess.pid, 'protected.js', { TARGET_URL: `http://127.0.0.1:${barePort}/` });
     return { uncachedPool, hotToken, bare, poolSize };
   } finally {
     await Promise.all(started.map((handle) => handle.stop()));
@@ -249,6 +329,8 @@ async function validation(options: BenchOptions): Promise<ValidationRuns> {
 
 const rate = (value: number) => `${Math.round(value).toLocaleString('en-US')}/s`;
 const percent = (value: number) => `${(value * 100).toFixed(0)} %`;
+const share = (measurement: Measurement) =>
+  measurement.coreShare === undefined ? 'n/a' : `${(measurement.coreShare * 100).toFixed(0)} %`;
 
 export async function runBench(options: Omit<BenchOptions, 'pin'>): Promise<void> {
   const pin = await pinning();
@@ -257,66 +339,92 @@ export async function runBench(options: Omit<BenchOptions, 'pin'>): Promise<void
   const { stdout: k6Version } = await execFileAsync(k6, ['version']);
   options.log(`load generator: ${k6Version.trim()}; ${options.vus} VUs, ${options.duration} per measurement`);
   options.log(`cores: ${pin.note}`);
-  options.log('measuring the openssl speed ceilings on the server core…');
+  options.log('measuring the openssl speed ceilings on the server core (openssl divides by its CPU time)…');
   const ceiling = await opensslCeiling(3, pin);
   options.log(
     `  openssl: RS256 sign ${rate(ceiling.rs256SignPerSecond)}, verify ${rate(ceiling.rs256VerifyPerSecond)}; ES256 sign ${rate(ceiling.es256SignPerSecond)}`,
   );
-  const rs256 = await issuance('RS256', bench);
-  options.log(`  issuer RS256: ${rate(rs256.requestRate)}`);
-  const es256 = await issuance('ES256', bench);
-  options.log(`  issuer ES256: ${rate(es256.requestRate)}`);
-  const validate = await validation(bench);
-  // Verify and HTTP in series on one core: 1 / (1/verify + 1/http).
-  const combined = 1 / (1 / ceiling.rs256VerifyPerSecond + 1 / validate.bare.requestRate);
-
-  const rows: [string, string, string, string, string][] = [
-    [
-      'issuer RS256 client_credentials',
-      rate(rs256.requestRate),
-      'openssl RS256 sign (server core)',
-      rate(ceiling.rs256SignPerSecond),
-      percent(rs256.requestRate / ceiling.rs256SignPerSecond),
-    ],
-    [
-      'issuer ES256 client_credentials',
-      rate(es256.requestRate),
-      'openssl ES256 sign (server core)',
-      rate(ceiling.es256SignPerSecond),
-      percent(es256.requestRate / ceiling.es256SignPerSecond),
-    ],
-    [
-      `RS, ${validate.poolSize.toLocaleString('en-US')} distinct tokens, cache off`,
-      rate(validate.uncachedPool.requestRate),
-      'openssl verify + bare HTTP',
-      rate(combined),
-      percent(validate.uncachedPool.requestRate / combined),
-    ],
-    [
-      'RS, one hot token, cache on',
-      rate(validate.hotToken.requestRate),
-      'bare node:http server',
-      rate(validate.bare.requestRate),
-      percent(validate.hotToken.requestRate / validate.bare.requestRate),
-    ],
-    ['generator ceiling (k6 → bare server)', rate(validate.bare.requestRate), '', '', ''],
-  ];
-  const widths = [0, 1, 2, 3, 4].map((column) => Math.max(...rows.map((row) => row[column]!.length), 8));
-  options.log('');
-  for (const row of rows)
+  const report = (name: string, measurement: Measurement) =>
     options.log(
-      row
-        .map((cell, column) =>
-          column === 1 || column === 3 || column === 4 ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!),
-        )
+      `  ${name}: ${rate(measurement.run.requestRate)} wall, ${rate(measurement.perCpuSecond)} per server CPU second (the server had ${share(measurement)} of its core)`,
+    );
+  const rs256 = await issuance('RS256', bench);
+  report('issuer RS256', rs256);
+  const es256 = await issuance('ES256', bench);
+  report('issuer ES256', es256);
+  const validate = await validation(bench);
+  report('RS uncached', validate.uncachedPool);
+  report('RS hot token', validate.hotToken);
+  report('bare node:http', validate.bare);
+  // Verify and HTTP in series on one core: 1 / (1/verify + 1/http), both per CPU second.
+  const combined = 1 / (1 / ceiling.rs256VerifyPerSecond + 1 / validate.bare.perCpuSecond);
+  const combinedWall = 1 / (1 / ceiling.rs256VerifyPerSecond + 1 / validate.bare.run.requestRate);
+
+  type Row = [string, string, string, string, string, string, string, string];
+  const row = (name: string, measurement: Measurement, ceilingName: string, perCpuCeiling: number, wallCeiling: number): Row => [
+    name,
+    rate(measurement.run.requestRate),
+    share(measurement),
+    rate(measurement.perCpuSecond),
+    ceilingName,
+    rate(perCpuCeiling),
+    percent(measurement.perCpuSecond / perCpuCeiling),
+    percent(measurement.run.requestRate / wallCeiling),
+  ];
+  const rows: Row[] = [
+    ['measurement', 'wall', 'core', 'per CPU-s', 'ceiling (per CPU second)', '', 'ratio', 'wall ratio'],
+    row(
+      'issuer RS256 client_credentials',
+      rs256,
+      'openssl RS256 sign (server core)',
+      ceiling.rs256SignPerSecond,
+      ceiling.rs256SignPerSecond,
+    ),
+    row(
+      'issuer ES256 client_credentials',
+      es256,
+      'openssl ES256 sign (server core)',
+      ceiling.es256SignPerSecond,
+      ceiling.es256SignPerSecond,
+    ),
+    row(
+      `RS, ${validate.poolSize.toLocaleString('en-US')} distinct tokens, cache off`,
+      validate.uncachedPool,
+      'openssl verify + bare HTTP',
+      combined,
+      combinedWall,
+    ),
+    row(
+      'RS, one hot token, cache on',
+      validate.hotToken,
+      'bare node:http server',
+      validate.bare.perCpuSecond,
+      validate.bare.run.requestRate,
+    ),
+    ['generator ceiling (k6 → bare server)', rate(validate.bare.run.requestRate), share(validate.bare), '', '', '', '', ''],
+  ];
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((cells) => cells[column]!.length)));
+  const rightAligned = new Set([1, 2, 3, 5, 6, 7]);
+  options.log('');
+  for (const cells of rows)
+    options.log(
+      cells
+        .map((cell, column) => (rightAligned.has(column) ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!)))
         .join('  ')
         .trimEnd(),
     );
-  const failed = [rs256, es256, validate.uncachedPool, validate.hotToken, validate.bare].filter((run) => run.checkPassRate < 1);
+  const all = [rs256, es256, validate.uncachedPool, validate.hotToken, validate.bare];
+  const failed = all.filter((measurement) => measurement.run.checkPassRate < 1);
   if (failed.length)
     options.log(
       `note: ${failed.length} measurement(s) had failed requests (check pass rate below 100 %); their rates include errors`,
     );
+  if (all.some((measurement) => measurement.serverCpuSeconds === undefined))
+    options.log('note: no /proc here, so "per CPU-s" is the wall-clock rate and the ratios are wall ratios');
+  options.log(
+    'note: "ratio" compares requests per server CPU second with openssl speed, which also divides by CPU time; ' +
+      '"wall ratio" divides the wall-clock rate instead, and is lower by the share of the core other processes took ("core")',
+  );
   // The bare server does almost nothing per request: what k6 reaches against it is k6's own ceiling
   // on its core. A measurement near it says more about the generator than about the server.
   const near = [
@@ -324,16 +432,20 @@ export async function runBench(options: Omit<BenchOptions, 'pin'>): Promise<void
     ['the uncached RS', validate.uncachedPool],
     ['issuer ES256', es256],
     ['issuer RS256', rs256],
-  ].filter(([, run]) => (run as K6Run).requestRate >= 0.85 * validate.bare.requestRate);
+  ].filter(([, measurement]) => (measurement as Measurement).run.requestRate >= 0.85 * validate.bare.run.requestRate);
   options.log(
-    `note: the bare server's ${rate(validate.bare.requestRate)} is the generator's ceiling here (k6 ${pin.server.length ? 'on one core' : 'sharing the cores'}); the verify + HTTP ceiling uses it, so it is a lower bound${near.length ? `, and ${near.map(([name]) => name).join(', ')} reached ≥ 85 % of it: generator-bound, the server may do more` : ''}`,
+    `note: the bare server's ${rate(validate.bare.run.requestRate)} is the generator's ceiling here (k6 ${pin.server.length ? 'on one core' : 'sharing the cores'}); the HTTP ceilings come from it, so they are lower bounds (an unsaturated server also spends more CPU per request)${near.length ? `, and ${near.map(([name]) => name).join(', ')} reached ≥ 85 % of it: generator-bound, the server may do more` : ''}`,
   );
   options.log('targets: RS256 issuance ≥ 80 % of the sign ceiling; the uncached RS ≥ 60 % of the verify + HTTP ceiling');
 }
 
 if (import.meta.main) {
   const { values } = parseArgs({
-    options: { duration: { type: 'string', default: '10s' }, vus: { type: 'string', default: '16' } },
+    options: {
+      duration: { type: 'string', default: '10s' },
+      vus: { type: 'string', default: '16' },
+      profile: { type: 'string' },
+    },
   });
   if (parseDurationMs(values.duration) === undefined) throw new Error(`--duration ${values.duration} is not a duration`);
   await runBench({
@@ -341,5 +453,6 @@ if (import.meta.main) {
     vus: Number(values.vus),
     workDir: mkdtempSync(join(tmpdir(), 'tokenproof-bench-')),
     log: (line) => process.stdout.write(`${line}\n`),
+    ...(values.profile && { profileDir: values.profile }),
   });
 }

@@ -2,10 +2,43 @@
  * Minting and resolving the issuer's tokens: RFC 9068 JWT access tokens (or opaque ones),
  * refresh tokens, OIDC id_tokens, and the revocation of access tokens and whole families.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { decodeCompact, signCompact, verifyCompact } from '../../oauth/jws.ts';
+import { createHash, randomBytes, randomFillSync, sign } from 'node:crypto';
+import { jwsAlgorithms, signatureKeyInput } from '../../oauth/algorithms.ts';
+import { b64urlJson, decodeCompact, signCompact, verifyCompact } from '../../oauth/jws.ts';
 import type { IssuerContext } from './context.ts';
+import type { SigningKey } from './keys.ts';
 import { type AccessTokenRecord, type Family, hashSecretValue, randomToken } from './store.ts';
+
+/** CSPRNG bytes drawn 4 KiB at a time and handed out once each: one RAND_bytes call per 256 jtis. */
+const jtiPool = Buffer.alloc(4096);
+let jtiPoolOffset = jtiPool.length;
+
+/** 128 random bits, base64url: an access token's jti. */
+function newJti(): string {
+  if (jtiPoolOffset + 16 > jtiPool.length) {
+    randomFillSync(jtiPool);
+    jtiPoolOffset = 0;
+  }
+  const jti = jtiPool.toString('base64url', jtiPoolOffset, jtiPoolOffset + 16);
+  jtiPool.fill(0, jtiPoolOffset, jtiPoolOffset + 16);
+  jtiPoolOffset += 16;
+  return jti;
+}
+
+/** The encoded JWS header of access tokens, per signing key: the same bytes for every token it signs. */
+const accessTokenHeaders = new WeakMap<SigningKey, string>();
+
+/** signCompact({ typ: 'at+jwt', kid }, claims, alg, key) with the header encoded once per key. */
+function signAccessToken(key: SigningKey, claims: Record<string, unknown>): string {
+  let header = accessTokenHeaders.get(key);
+  if (header === undefined) {
+    header = b64urlJson({ typ: 'at+jwt', kid: key.kid, alg: key.alg });
+    accessTokenHeaders.set(key, header);
+  }
+  const input = `${header}.${b64urlJson(claims)}`;
+  const signature = sign(jwsAlgorithms[key.alg].hash, Buffer.from(input), signatureKeyInput(key.alg, key.privateKey));
+  return `${input}.${signature.toString('base64url')}`;
+}
 
 export interface AccessTokenRequest {
   clientId: string;
@@ -31,7 +64,7 @@ export function issueAccessToken(ctx: IssuerContext, request: AccessTokenRequest
   const ttl = Math.floor(ctx.config.tokens.accessTokenTtl / 1000);
   const exp = Math.min(iat + ttl, request.notAfter ?? Number.POSITIVE_INFINITY);
   const record: AccessTokenRecord = {
-    jti: randomBytes(16).toString('base64url'),
+    jti: newJti(),
     clientId: request.clientId,
     sub: request.sub,
     scope: request.scope,
@@ -62,7 +95,7 @@ export function issueAccessToken(ctx: IssuerContext, request: AccessTokenRequest
       ...(record.jkt && { cnf: { jkt: record.jkt } }),
       ...(record.act && { act: record.act }),
     };
-    token = signCompact({ typ: 'at+jwt', kid: key.kid }, claims, key.alg, key.privateKey);
+    token = signAccessToken(key, claims);
   }
   if (request.familyId) {
     ctx.store.families
