@@ -11,6 +11,7 @@ import { startEmbedded } from '../env/embedded.ts';
 import type { LaunchedProcess } from '../env/launch.ts';
 import { launchProfileTargets, preflight, registerProfileSecrets } from '../env/prepare.ts';
 import type { ChaosEnvironment } from '../faults/chaos-environment.ts';
+import { findFaketimeLibrary } from '../faults/faketime.ts';
 import { profileChaosSubjects } from '../faults/profile-subjects.ts';
 import { startToxiproxy, type ToxiproxyServer } from '../faults/toxiproxy.ts';
 import { UsageError } from '../lib/errors.ts';
@@ -94,7 +95,13 @@ export async function prepareEnvironment(request: EnvironmentRequest): Promise<P
         request.log?.(`harness test issuer at ${testIssuer.url}`);
       }
       // A chaos run hands a launched RS the proxied JWKS and discovery URLs (the issuer identifier stays).
-      chaos = toxiproxy ? await profileChaosSubjects(toxiproxy, target, testIssuer) : undefined;
+      // A chaos run with libfaketime installed: launched targets run under it (offset 0 until a game day skews them).
+      const faketime: Partial<Record<'issuer' | 'resourceServer', string>> = {};
+      if (toxiproxy && findFaketimeLibrary()) {
+        if (loaded.profile.issuer?.launch) faketime.issuer = join(workDir, 'issuer.faketime');
+        if (loaded.profile.resourceServer?.launch) faketime.resourceServer = join(workDir, 'resourceServer.faketime');
+      }
+      chaos = toxiproxy ? await profileChaosSubjects(toxiproxy, target, testIssuer, faketime) : undefined;
       const proxied = (url: string) => chaos?.toxiproxy.links.get('jwks')?.proxied(url) ?? url;
       const placeholders: Record<string, string> = {
         runDir: request.runDir,
@@ -109,6 +116,7 @@ export async function prepareEnvironment(request: EnvironmentRequest): Promise<P
           baseDir: loaded.baseDir,
           workDir,
           placeholders,
+          faketime,
           ...(request.log && { log: request.log }),
         })),
       );

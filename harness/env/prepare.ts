@@ -5,6 +5,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { faketimeEnvironment } from '../faults/faketime.ts';
 import { EnvironmentError } from '../lib/errors.ts';
 import type { Redactor } from '../lib/redactor.ts';
 import type { LaunchSpec, Profile } from '../profile/schema.ts';
@@ -12,7 +13,14 @@ import { fillPlaceholders, type LaunchedProcess, launch } from './launch.ts';
 
 export async function launchProfileTargets(
   profile: Profile,
-  options: { baseDir: string; workDir: string; placeholders: Record<string, string>; log?: (line: string) => void },
+  options: {
+    baseDir: string;
+    workDir: string;
+    placeholders: Record<string, string>;
+    log?: (line: string) => void;
+    /** A chaos run: the block's process runs under libfaketime, its offset in this file (harness/faults/faketime.ts). */
+    faketime?: Partial<Record<'issuer' | 'resourceServer', string>>;
+  },
 ): Promise<LaunchedProcess[]> {
   const started: LaunchedProcess[] = [];
   const blocks: [string, LaunchSpec | undefined][] = [
@@ -25,16 +33,22 @@ export async function launchProfileTargets(
       if (!spec) continue;
       const where = `${name}.launch`;
       options.log?.(`starting ${name}: ${spec.command.join(' ')}`);
+      const env = Object.fromEntries(
+        Object.entries(spec.env).map(([key, value]) => [
+          key,
+          fillPlaceholders(value, options.placeholders, `${where}.env.${key}`),
+        ]),
+      );
+      const offsetFile = options.faketime?.[name as 'issuer' | 'resourceServer'];
+      if (offsetFile) {
+        Object.assign(env, faketimeEnvironment(offsetFile, env['LD_PRELOAD'] ?? process.env['LD_PRELOAD']));
+        options.log?.(`${name} runs under libfaketime (its clock can be skewed by a game day)`);
+      }
       started.push(
         await launch({
           name,
           command: spec.command.map((part) => fillPlaceholders(part, options.placeholders, `${where}.command`)),
-          env: Object.fromEntries(
-            Object.entries(spec.env).map(([key, value]) => [
-              key,
-              fillPlaceholders(value, options.placeholders, `${where}.env.${key}`),
-            ]),
-          ),
+          env,
           cwd: resolve(options.baseDir, spec.cwd ?? '.'),
           ready: fillPlaceholders(spec.ready, options.placeholders, `${where}.ready`),
           readyTimeoutMs: spec.readyTimeout,
