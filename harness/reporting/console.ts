@@ -84,7 +84,9 @@ export function consoleReporter(options: ConsoleReporterOptions = {}): Reporter 
     const tallies = (['fail', 'error', 'warn'] as const)
       .filter((outcome) => counts[outcome] > 0)
       .map((outcome) => paint(outcomeStyles[outcome], `${outcomeMarks[outcome]}${counts[outcome]}`));
-    const position = planned === undefined ? `${done}` : `${String(done).padStart(String(planned).length)}/${planned}`;
+    // Load and chaos phases decide their checks as they measure: past the planned ones, count without a total.
+    const position =
+      planned === undefined || done > planned ? `${done}` : `${String(done).padStart(String(planned).length)}/${planned}`;
     return paint('dim', '[') + [position, ...tallies].join(' ') + paint('dim', ']');
   }
 
