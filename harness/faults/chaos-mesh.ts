@@ -9,7 +9,8 @@
  * What has no Chaos Mesh counterpart at the TCP level (truncate, slicer, reset-peer) becomes a
  * Suspend step annotated with why, so the phases keep their times and nothing is silently dropped.
  * NetworkChaos acts between pods, so the JWKS and introspection links of one issuer are one
- * fault here (toxiproxy can tell them apart; a pod network cannot).
+ * fault here (toxiproxy can tell them apart; a pod network cannot). A fault on the `token` link
+ * (the load clients → the issuer) acts from the k6-operator runner pods instead of the RS pods.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,6 +25,8 @@ export interface ChaosMeshOptions {
   /** Pod labels of the resource server and the issuer in the cluster. */
   resourceServerLabels?: Record<string, string>;
   issuerLabels?: Record<string, string>;
+  /** Pod labels of the load clients: the k6-operator runner pods by default. */
+  loadLabels?: Record<string, string>;
 }
 
 type Manifest = Record<string, unknown>;
@@ -33,12 +36,17 @@ const stepName = (phase: GamedayPhase) => `phase-${phase.name}`.slice(0, 63);
 
 function faultTemplate(
   phase: GamedayPhase,
-  options: Required<Pick<ChaosMeshOptions, 'namespace' | 'resourceServerLabels' | 'issuerLabels'>>,
+  options: Required<Pick<ChaosMeshOptions, 'namespace' | 'resourceServerLabels' | 'issuerLabels' | 'loadLabels'>>,
 ): Manifest {
   const name = stepName(phase);
   const deadline = seconds(phase.for);
   const fault = phase.fault;
-  const rs = { namespaces: [options.namespace], labelSelectors: options.resourceServerLabels };
+  // Only the token link: the clients are the load's runners; any RS link among them: the RS pods.
+  const fromLoad = phase.links?.every((link) => link === 'token') === true;
+  const rs = {
+    namespaces: [options.namespace],
+    labelSelectors: fromLoad ? options.loadLabels : options.resourceServerLabels,
+  };
   const issuer = { namespaces: [options.namespace], labelSelectors: options.issuerLabels };
   const network = (action: string, extra: Manifest): Manifest => ({
     name,
@@ -86,6 +94,8 @@ export function chaosMeshWorkflow(gameday: Gameday, options: Omit<ChaosMeshOptio
     namespace,
     resourceServerLabels: options.resourceServerLabels ?? { 'app.kubernetes.io/name': 'resource-server' },
     issuerLabels: options.issuerLabels ?? { 'app.kubernetes.io/name': 'issuer' },
+    // What k6-operator labels its runner pods with.
+    loadLabels: options.loadLabels ?? { app: 'k6', runner: 'true' },
   };
   const name = `tokenproof-${gameday.name}`.slice(0, 63);
   const steps: Manifest[] = [];

@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { chaos } from '../../harness/cli/chaos.ts';
+import { chaosMeshWorkflow } from '../../harness/faults/chaos-mesh.ts';
+import { loadGameday } from '../../harness/faults/gameday.ts';
 import { UsageError } from '../../harness/lib/errors.ts';
 import { repoRoot } from '../../harness/tools/paths.ts';
 import { audience, startTestStack, type TestStack } from '../support/resource-server.ts';
@@ -138,6 +140,15 @@ describe('Chaos Mesh manifests', () => {
     expect(truncated.find((t) => t.name === 'phase-truncated')).toMatchObject({
       templateType: 'Suspend',
       annotations: { 'tokenproof.dev/unsupported': expect.stringContaining('truncate') },
+    });
+  });
+  it('a fault on the token link acts from the load runner pods, not the RS pods', () => {
+    const workflow = chaosMeshWorkflow(loadGameday(gameday('issuance-outage'))) as unknown as Workflow;
+    const outage = workflow.spec.templates.find((template) => template.name === 'phase-outage');
+    expect(outage?.networkChaos).toMatchObject({
+      action: 'partition',
+      selector: { labelSelectors: { app: 'k6', runner: 'true' } },
+      target: { selector: { labelSelectors: { 'app.kubernetes.io/name': 'issuer' } } },
     });
   });
 });
