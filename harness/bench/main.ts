@@ -69,22 +69,32 @@ async function pinning(): Promise<Pinning> {
   };
 }
 
+export interface ProcessTimes {
+  /** CPU seconds used by all its threads. */
+  cpu: number;
+  /** Seconds its threads were runnable but waited for a CPU (others had it); undefined without schedstat. */
+  waiting: number | undefined;
+}
+
 /**
- * CPU seconds a process (all its threads) has used so far: the sum of each thread's on-CPU time
- * from /proc/<pid>/task/<tid>/schedstat (nanoseconds), else utime + stime from /proc/<pid>/stat
- * (clock ticks, assumed 100/s); undefined where /proc is not there.
+ * What a process (all its threads) has used so far: each thread's on-CPU and run-queue time from
+ * /proc/<pid>/task/<tid>/schedstat (nanoseconds), else utime + stime from /proc/<pid>/stat (clock
+ * ticks, assumed 100/s); undefined where /proc is not there.
  */
-export function processCpuSeconds(pid: number): number | undefined {
+export function processTimes(pid: number): ProcessTimes | undefined {
   try {
-    let nanoseconds = 0;
+    let running = 0;
+    let waiting = 0;
     for (const tid of readdirSync(`/proc/${pid}/task`)) {
       try {
-        nanoseconds += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+        const [onCpu, onQueue] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ');
+        running += Number(onCpu);
+        waiting += Number(onQueue);
       } catch {
         // the thread ended between the listing and the read
       }
     }
-    if (nanoseconds > 0) return nanoseconds / 1e9;
+    if (running > 0) return { cpu: running / 1e9, waiting: waiting / 1e9 };
   } catch {
     // no schedstat: fall back to /proc/<pid>/stat
   }
@@ -92,7 +102,7 @@ export function processCpuSeconds(pid: number): number | undefined {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the command name (which may hold spaces) start at state; utime and stime are 14 and 15.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
+    return { cpu: (Number(fields[11]) + Number(fields[12])) / 100, waiting: undefined };
   } catch {
     return undefined;
   }
@@ -112,20 +122,25 @@ export interface Measurement {
   perCpuSecond: number;
   /** The share of one core the server got while k6 ran (its CPU time / k6's wall time). */
   coreShare: number | undefined;
+  /** The share of that wall time its threads were ready to run but other processes had the core. */
+  waitShare: number | undefined;
 }
 
 async function measured(pid: number, run: () => Promise<K6Run>): Promise<Measurement> {
-  const before = processCpuSeconds(pid);
+  const before = processTimes(pid);
   const result = await run();
-  const after = processCpuSeconds(pid);
+  const after = processTimes(pid);
   const requests = result.summary.metrics['http_reqs']?.values['count'] ?? 0;
-  const cpu = before !== undefined && after !== undefined && after > before ? after - before : undefined;
+  const cpu = before && after && after.cpu > before.cpu ? after.cpu - before.cpu : undefined;
+  const waiting = before?.waiting !== undefined && after?.waiting !== undefined ? after.waiting - before.waiting : undefined;
+  const wall = result.durationMs / 1000;
   return {
     run: result,
     requests,
     serverCpuSeconds: cpu,
     perCpuSecond: cpu ? requests / cpu : result.requestRate,
-    coreShare: cpu && result.durationMs ? cpu / (result.durationMs / 1000) : undefined,
+    coreShare: cpu && wall ? cpu / wall : undefined,
+    waitShare: waiting !== undefined && wall ? waiting / wall : undefined,
   };
 }
 
@@ -346,7 +361,7 @@ export async function runBench(options: Omit<BenchOptions, 'pin'>): Promise<void
   );
   const report = (name: string, measurement: Measurement) =>
     options.log(
-      `  ${name}: ${rate(measurement.run.requestRate)} wall, ${rate(measurement.perCpuSecond)} per server CPU second (the server had ${share(measurement)} of its core)`,
+      `  ${name}: ${rate(measurement.run.requestRate)} wall, ${rate(measurement.perCpuSecond)} per server CPU second (the server ran ${share(measurement)} of the time${measurement.waitShare === undefined ? '' : `, waited for its core ${(measurement.waitShare * 100).toFixed(0)} %, idle the rest`})`,
     );
   const rs256 = await issuance('RS256', bench);
   report('issuer RS256', rs256);
@@ -423,7 +438,7 @@ export async function runBench(options: Omit<BenchOptions, 'pin'>): Promise<void
     options.log('note: no /proc here, so "per CPU-s" is the wall-clock rate and the ratios are wall ratios');
   options.log(
     'note: "ratio" compares requests per server CPU second with openssl speed, which also divides by CPU time; ' +
-      '"wall ratio" divides the wall-clock rate instead, and is lower by the share of the core other processes took ("core")',
+      '"wall ratio" divides the wall-clock rate instead; "core" is the share of the time the server ran (the rest it waited for its core or for k6)',
   );
   // The bare server does almost nothing per request: what k6 reaches against it is k6's own ceiling
   // on its core. A measurement near it says more about the generator than about the server.
