@@ -125,10 +125,10 @@ export function buildProgram(): Command {
   conformOptions(
     program
       .command('run')
-      .description('the main job: the phases tokenproof has (today: conformance) against the target, one report'),
+      .description('the main job: conformance, a short load phase and a short game day against the target, one report'),
   )
-    .option('--skip-load', 'leave out the load phase (when it is part of run)')
-    .option('--skip-chaos', 'leave out the chaos phase (when it is part of run)')
+    .option('--skip-load', 'leave out the load phase')
+    .option('--skip-chaos', 'leave out the chaos phase (the default game day)')
     .action(async (flags: ConformFlags) => {
       process.exitCode = await run({ ...flags, command: 'tokenproof run', version }, print);
     });
