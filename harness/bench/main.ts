@@ -122,7 +122,7 @@ export interface Measurement {
   perCpuSecond: number;
   /** The share of one core the server got while k6 ran (its CPU time / k6's wall time). */
   coreShare: number | undefined;
-  /** The share of that wall time its threads were ready to run but other processes had the core. */
+  /** Its threads' run-queue time over the wall time (summed over threads): ready to run, the core held by another process. */
   waitShare: number | undefined;
 }
 
@@ -361,7 +361,7 @@ export async function runBench(options: Omit<BenchOptions, 'pin'>): Promise<void
   );
   const report = (name: string, measurement: Measurement) =>
     options.log(
-      `  ${name}: ${rate(measurement.run.requestRate)} wall, ${rate(measurement.perCpuSecond)} per server CPU second (the server ran ${share(measurement)} of the time${measurement.waitShare === undefined ? '' : `, waited for its core ${(measurement.waitShare * 100).toFixed(0)} %, idle the rest`})`,
+      `  ${name}: ${rate(measurement.run.requestRate)} wall, ${rate(measurement.perCpuSecond)} per server CPU second (its threads ran ${share(measurement)} of the wall time${measurement.waitShare === undefined ? '' : ` and waited ${(measurement.waitShare * 100).toFixed(0)} % for a core another process held`})`,
     );
   const rs256 = await issuance('RS256', bench);
   report('issuer RS256', rs256);
@@ -438,7 +438,7 @@ export async function runBench(options: Omit<BenchOptions, 'pin'>): Promise<void
     options.log('note: no /proc here, so "per CPU-s" is the wall-clock rate and the ratios are wall ratios');
   options.log(
     'note: "ratio" compares requests per server CPU second with openssl speed, which also divides by CPU time; ' +
-      '"wall ratio" divides the wall-clock rate instead; "core" is the share of the time the server ran (the rest it waited for its core or for k6)',
+      '"wall ratio" divides the wall-clock rate instead; "core" is the server\'s CPU time over the wall time (below 100 %: it waited for its core or for k6)',
   );
   // The bare server does almost nothing per request: what k6 reaches against it is k6's own ceiling
   // on its core. A measurement near it says more about the generator than about the server.
