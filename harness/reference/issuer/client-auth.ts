@@ -17,24 +17,11 @@ export interface AuthenticatedClient {
   method: ClientAuthMethod;
 }
 
-/** SHA-256 of each configured secret (and of the unknown-client dummy), computed once: the set is fixed by the config. */
-const expectedDigests = new Map<string, Buffer>();
-const maxExpectedDigests = 10_000;
-
-function expectedDigest(expected: string): Buffer {
-  let digest = expectedDigests.get(expected);
-  if (!digest) {
-    digest = createHash('sha256').update(expected).digest();
-    if (expectedDigests.size >= maxExpectedDigests) expectedDigests.clear();
-    expectedDigests.set(expected, digest);
-  }
-  return digest;
-}
-
 /** Equal-time comparison of secrets of any length: both sides are hashed first. */
 export function secretsMatch(presented: string, expected: string): boolean {
   const a = createHash('sha256').update(presented).digest();
-  return timingSafeEqual(a, expectedDigest(expected));
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
 }
 
 function invalidClient(description: string, basicUsed: boolean): OAuthError {
