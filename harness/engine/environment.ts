@@ -135,22 +135,9 @@ export async function prepareEnvironment(request: EnvironmentRequest): Promise<P
     chaos = stack.chaos;
     embeddedStop = stack.stop;
     processes.push(...stack.processes);
-    testIssuer = stack.testIssuer;
-    const target: Target = { name: stack.profile.name, profile: stack.profile, baseDir: process.cwd(), testIssuer };
-    registerProfileSecrets(request.redactor, stack.profile);
-    for (const [name, value] of Object.entries(stack.credentials))
-      if (name.startsWith('TOKENPROOF_')) request.redactor.register(value);
-    await preflight(target.profile);
     return {
       kind: 'embedded',
-      target,
-      testIssuer,
-      placeholders: {
-        runDir: request.runDir,
-        'testIssuer.url': testIssuer.url,
-        'testIssuer.jwksUri': testIssuer.jwksUri,
-        'testIssuer.discoveryUri': testIssuer.discoveryUri,
-      },
+      ...(await adoptReferenceStack(request, stack)),
       processes,
       credentials: stack.credentials,
       ...(stack.chaos && { chaos: stack.chaos }),
@@ -160,6 +147,33 @@ export async function prepareEnvironment(request: EnvironmentRequest): Promise<P
     await stop();
     throw error;
   }
+}
+
+/**
+ * What both reference stacks (local processes, containers) hand the run the same way: the target
+ * with its test issuer, the generated secrets registered with the redactor, the placeholders,
+ * and a preflight that the servers answer.
+ */
+async function adoptReferenceStack(
+  request: EnvironmentRequest,
+  stack: { profile: Target['profile']; testIssuer: RunningTestIssuer; credentials: Record<string, string> },
+): Promise<Pick<PreparedEnvironment, 'target' | 'testIssuer' | 'placeholders'>> {
+  const { testIssuer } = stack;
+  const target: Target = { name: stack.profile.name, profile: stack.profile, baseDir: process.cwd(), testIssuer };
+  registerProfileSecrets(request.redactor, stack.profile);
+  for (const [name, value] of Object.entries(stack.credentials))
+    if (name.startsWith('TOKENPROOF_')) request.redactor.register(value);
+  await preflight(target.profile);
+  return {
+    target,
+    testIssuer,
+    placeholders: {
+      runDir: request.runDir,
+      'testIssuer.url': testIssuer.url,
+      'testIssuer.jwksUri': testIssuer.jwksUri,
+      'testIssuer.discoveryUri': testIssuer.discoveryUri,
+    },
+  };
 }
 
 /** The reference stack in Docker (harness/env/containers): the same profile shape as the embedded stack. */
@@ -177,22 +191,9 @@ async function prepareContainers(request: EnvironmentRequest): Promise<PreparedE
     ...(request.log && { log: request.log }),
   });
   try {
-    const { testIssuer } = stack;
-    const target: Target = { name: stack.profile.name, profile: stack.profile, baseDir: process.cwd(), testIssuer };
-    registerProfileSecrets(request.redactor, stack.profile);
-    for (const [name, value] of Object.entries(stack.credentials))
-      if (name.startsWith('TOKENPROOF_')) request.redactor.register(value);
-    await preflight(target.profile);
     return {
       kind: 'containers',
-      target,
-      testIssuer,
-      placeholders: {
-        runDir: request.runDir,
-        'testIssuer.url': testIssuer.url,
-        'testIssuer.jwksUri': testIssuer.jwksUri,
-        'testIssuer.discoveryUri': testIssuer.discoveryUri,
-      },
+      ...(await adoptReferenceStack(request, stack)),
       processes: [],
       credentials: stack.credentials,
       containers: stack,
