@@ -3,7 +3,6 @@
  * toxiproxy it does not own: exit 0 against the embedded stack, the fault window in report.json,
  * and afterwards no proxy or toxic of the run left on that toxiproxy.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +10,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startToxiproxy, type ToxiproxyServer } from '../../harness/faults/toxiproxy.ts';
 import type { RunResult } from '../../harness/results/model.ts';
 import { repoRoot } from '../../harness/tools/paths.ts';
+import { runCli } from '../support/cli.ts';
 
 let external: ToxiproxyServer;
 const dir = mkdtempSync(join(tmpdir(), 'tokenproof-chaos-cli-'));
@@ -25,28 +25,17 @@ afterAll(async () => {
 
 it('runs the game day, exits 0, reports the fault window and leaves the toxiproxy clean', async () => {
   const out = join(dir, 'reports');
-  const child = spawn(
-    process.execPath,
-    [
-      join(repoRoot, 'harness', 'cli', 'main.ts'),
-      'chaos',
-      '--gameday',
-      join(repoRoot, 'scenarios', 'gamedays', 'run-default.yaml'),
-      '--toxiproxy',
-      external.url,
-      '--out',
-      out,
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  const code = await new Promise<number | null>((done) => child.once('exit', (exitCode) => done(exitCode)));
+  const run = await runCli([
+    'chaos',
+    '--gameday',
+    join(repoRoot, 'scenarios', 'gamedays', 'run-default.yaml'),
+    '--toxiproxy',
+    external.url,
+    '--out',
+    out,
+  ]);
+  const { code } = run;
+  const output = run.stdout + run.stderr;
   expect(code, output).toBe(0);
   const report = JSON.parse(readFileSync(join(out, 'latest', 'report.json'), 'utf8')) as RunResult;
   expect(report.timeline?.faults).toEqual([expect.objectContaining({ name: 'outage: outage on jwks' })]);

@@ -10,26 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../harness/env/free-port.ts';
 import { repoRoot } from '../../harness/tools/paths.ts';
 import { allSuites } from '../../suites/index.ts';
+import { cliMain as cli, runCli } from '../support/cli.ts';
 import { type FlawedIssuer, startFlawedIssuer } from '../support/flawed-issuer.ts';
-
-const cli = join(repoRoot, 'harness', 'cli', 'main.ts');
-
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runCli(args: string[], env: Record<string, string> = {}, cwd = repoRoot): Promise<CliRun> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [cli, ...args], { cwd, env: { ...process.env, NO_COLOR: '1', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { recursive: true, encoding: 'utf8' })

@@ -4,7 +4,6 @@
  * revocation endpoint that does not exist (D08, a MUST, fails). Plus the matching rules on
  * their own (applyExpectations) and every way an expectations file can be wrong (exit 2).
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,30 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../harness/lib/errors.ts';
 import { applyExpectations, parseExpectations } from '../../harness/results/expect.ts';
 import type { CheckResult } from '../../harness/results/model.ts';
-import { repoRoot } from '../../harness/tools/paths.ts';
 import { allSuites } from '../../suites/index.ts';
+import { runCli } from '../support/cli.ts';
 import { type FlawedIssuer, startFlawedIssuer } from '../support/flawed-issuer.ts';
 
-const cli = join(repoRoot, 'harness', 'cli', 'main.ts');
 const work = mkdtempSync(join(tmpdir(), 'tokenproof-expect-'));
 const known = allSuites.flatMap((suite) => suite.checks);
-
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runCli(args: string[]): Promise<CliRun> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [cli, ...args], { cwd: repoRoot, env: { ...process.env, NO_COLOR: '1' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 function expectFile(name: string, text: string): string {
   const file = join(work, name);

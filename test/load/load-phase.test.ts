@@ -4,7 +4,6 @@
  * skips the signature check only when busy, which passes the rs-claims signature checks and the
  * same load at a low rate but fails L01 at a high one.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,19 +18,7 @@ import type { Reporter, RunResult } from '../../harness/results/model.ts';
 import { selectChecks } from '../../harness/runner/run.ts';
 import { repoRoot } from '../../harness/tools/paths.ts';
 import { allSuites } from '../../suites/index.ts';
-
-const cli = join(repoRoot, 'harness', 'cli', 'main.ts');
-
-function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [cli, ...args], { cwd: repoRoot, env: { ...process.env, NO_COLOR: '1' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+import { runCli } from '../support/cli.ts';
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { recursive: true, encoding: 'utf8' })
