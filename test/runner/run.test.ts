@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../../harness/lib/errors.ts';
 import { Redactor } from '../../harness/lib/redactor.ts';
 import { profileSchema } from '../../harness/profile/schema.ts';
-import { summarize } from '../../harness/results/model.ts';
+import { type SloVerdict, summarize } from '../../harness/results/model.ts';
 import { type CheckDefinition, check, suite } from '../../harness/runner/check.ts';
 import type { CheckContext } from '../../harness/runner/context.ts';
 import { runChecks, selectChecks } from '../../harness/runner/run.ts';
@@ -122,7 +122,7 @@ describe('runChecks', () => {
       t.slo({ name: 'revocationPropagation', threshold: '5.00 s', observed: 'max 12 ms', ok: true });
       t.passReason('measured');
     });
-    const slo: import('../../harness/results/model.ts').SloVerdict[] = [];
+    const slo: SloVerdict[] = [];
     await runChecks({ target: target(), checks: suite('synthetic', 'Synthetic', [measured]).checks, slo });
     expect(slo).toEqual([{ name: 'revocationPropagation', threshold: '5.00 s', observed: 'max 12 ms', ok: true }]);
   });
