@@ -156,8 +156,8 @@ function propagationSubject(request: EmbeddedChaosRequest, token: FaultLink): Ch
 }
 
 /** Probe tokens for an audience from the reference issuer, and their revocation (RFC 7009), straight (not through a link). */
-function referenceIssuerClient(
-  request: EmbeddedChaosRequest,
+export function referenceIssuerClient(
+  request: Pick<EmbeddedChaosRequest, 'issuerUrl' | 'profile'>,
   audience: string,
 ): { mint: () => Promise<string>; revoke: (token: string) => Promise<void> } {
   const { issuerUrl, profile } = request;

@@ -6,60 +6,169 @@
  * reaches; so the links here are the pre-created proxies, named as they are in toxiproxy, and
  * the faults, `reset()` and the clean-up at the end act on them unchanged.
  *
- * Subjects: `jwt`, the resource server that trusts the harness test issuer, its JWKS fetched
- * through the `test-jwks` proxy (the forger skews its clock, as in the embedded stack). An
- * introspection subject is not offered here yet (no introspection-mode RS container).
+ * Subjects, as in the embedded stack (harness/faults/embedded-subjects.ts):
+ * - jwt: `rs-forged`, the resource server that trusts the harness test issuer, its JWKS fetched
+ *   through the `test-jwks` proxy (the forger skews its clock);
+ * - introspection: an `rs-introspection` container in introspection mode against the reference
+ *   issuer, its introspection calls and revocation events through the `introspection` and
+ *   `revocation-events` proxies; started on first use, so a run without such a game day does not
+ *   pay for it; the issuer's admin clock skews it, revocations go to the issuer (RFC 7009);
+ * - propagation: `rs-1`, V08's first replica, JWT mode, its JWKS and revocation events through the
+ *   `jwks` and `revocation-events` proxies (which every replica shares); admin clock, revocation.
+ * Each has the `token` link: the `token` proxy, published on 127.0.0.1, is the load clients' way
+ * to the issuer (token endpoint, introspection, revocation); its `proxied` rewrites the issuer's
+ * published origin (the issuer identifier, unchanged) to the proxy's.
  */
+
 import type { ChaosEnvironment, ChaosSubject } from '../../faults/chaos-environment.ts';
-import { forgerSkew } from '../../faults/embedded-subjects.ts';
-import { type FaultLink, startToxiproxy } from '../../faults/toxiproxy.ts';
+import { adminClockSkew, forgerSkew, referenceIssuerClient } from '../../faults/embedded-subjects.ts';
+import { type FaultLink, startToxiproxy, type ToxiproxyServer } from '../../faults/toxiproxy.ts';
 import type { Profile } from '../../profile/schema.ts';
+import type { ResourceServerConfigInput } from '../../reference/resource-server/config.ts';
 import type { RunningTestIssuer } from '../../test-issuer/server.ts';
+
+/** A proxy on the toxiproxy container: its name there and where its client connects to it. */
+export interface ContainerProxy {
+  name: string;
+  listenOrigin: string;
+}
 
 export interface ContainersChaosRequest {
   /** The toxiproxy container's API, published on 127.0.0.1. */
   toxiproxyUrl: string;
   /** The proxy in front of the test issuer: its name and where the RS container connects to it. */
-  jwksProxy: { name: string; listenOrigin: string };
+  jwksProxy: ContainerProxy;
+  /**
+   * The proxies in front of the reference issuer: jwks, revocation-events and introspection as the
+   * RS containers reach them (on the run's network), token as the host reaches it (published).
+   */
+  issuerProxies: Record<'jwks' | 'revocation-events' | 'introspection' | 'token', ContainerProxy>;
+  /** The reference issuer's identifier: its published URL. */
+  issuerUrl: string;
+  adminToken: string;
+  /** The secret of the issuer client the introspection RS authenticates as (secondary). */
+  secondarySecret: string;
+  /** The audience of the issuer-trusting resource servers. */
+  audience: string;
+  /** V08's first replica (rs-1), the propagation subject. */
+  propagationUrl: string;
+  /** Starts one more reference RS container on the run's network (removed with the run); its host URL. */
+  startResourceServer(role: string, config: ResourceServerConfigInput, environment: Record<string, string>): Promise<string>;
   testIssuer: RunningTestIssuer;
   profile: Profile;
   logDir: string;
   log?: (line: string) => void;
 }
 
-export async function containersChaos(request: ContainersChaosRequest): Promise<ChaosEnvironment> {
+export interface ContainersChaos extends ChaosEnvironment {
+  /**
+   * Starts an introspection-mode RS container (`role`) on the subject's links, its config given to
+   * `configure` first: the `introspection` subject is `introspectionSubject('rs-introspection')`.
+   */
+  introspectionSubject(
+    role: string,
+    configure?: (config: ResourceServerConfigInput) => ResourceServerConfigInput,
+  ): Promise<ChaosSubject>;
+}
+
+/** A FaultLink on a proxy the toxiproxy container was started with (registered for reset and clean-up). */
+function adoptProxy(toxiproxy: ToxiproxyServer, name: string, proxy: ContainerProxy, upstreamUrl: string): FaultLink {
+  const upstreamOrigin = new URL(upstreamUrl).origin;
+  const link: FaultLink = {
+    name,
+    proxyName: proxy.name,
+    listenOrigin: proxy.listenOrigin,
+    upstreamOrigin,
+    tls: false,
+    proxied(url) {
+      const parsed = new URL(url);
+      return parsed.origin === upstreamOrigin
+        ? new URL(`${parsed.pathname}${parsed.search}`, proxy.listenOrigin).toString()
+        : url;
+    },
+  };
+  toxiproxy.links.set(name, link);
+  return link;
+}
+
+export async function containersChaos(request: ContainersChaosRequest): Promise<ContainersChaos> {
   const toxiproxy = await startToxiproxy({
     url: request.toxiproxyUrl,
     logDir: request.logDir,
     ...(request.log && { log: request.log }),
   });
-  const upstreamOrigin = new URL(request.testIssuer.url).origin;
-  const jwks: FaultLink = {
-    name: 'jwks',
-    proxyName: request.jwksProxy.name,
-    listenOrigin: request.jwksProxy.listenOrigin,
-    upstreamOrigin,
-    tls: false,
-    proxied(url) {
-      const parsed = new URL(url);
-      return parsed.origin === upstreamOrigin ? new URL(`${parsed.pathname}${parsed.search}`, this.listenOrigin).toString() : url;
-    },
-  };
-  toxiproxy.links.set('jwks', jwks);
-  const { testIssuer, profile } = request;
+  const { testIssuer, profile, issuerUrl, issuerProxies, audience } = request;
+  // Link names are the keys of toxiproxy.links: the test issuer's proxy is the jwt subject's `jwks`.
+  const jwks = adoptProxy(toxiproxy, 'jwks', request.jwksProxy, testIssuer.url);
+  const issuerJwks = adoptProxy(toxiproxy, 'issuer-jwks', issuerProxies.jwks, issuerUrl);
+  const events = adoptProxy(toxiproxy, 'revocation-events', issuerProxies['revocation-events'], issuerUrl);
+  const introspection = adoptProxy(toxiproxy, 'introspection', issuerProxies.introspection, issuerUrl);
+  const token = adoptProxy(toxiproxy, 'token', issuerProxies.token, issuerUrl);
+  const { mint, revoke } = referenceIssuerClient({ issuerUrl, profile }, audience);
+  const issuerSkew = adminClockSkew(issuerUrl, request.adminToken, mint);
+
   const jwtSubject: ChaosSubject = {
     name: 'jwt',
     resourceServer: profile.resourceServer!,
     issuerUrl: testIssuer.url,
-    links: { jwks },
+    links: { jwks, token },
     skew: forgerSkew(testIssuer),
     mintValid: async () => testIssuer.forger.accessToken(),
   };
+  const propagationSubject: ChaosSubject = {
+    name: 'propagation',
+    resourceServer: { url: `${request.propagationUrl}/protected`, audience, trusts: 'issuer' },
+    issuerUrl,
+    links: { jwks: issuerJwks, 'revocation-events': events, token },
+    skew: issuerSkew,
+    mintValid: mint,
+    revoke,
+  };
+  const introspectionSubject: ContainersChaos['introspectionSubject'] = async (role, configure = (config) => config) => {
+    const config: ResourceServerConfigInput = {
+      issuer: issuerUrl,
+      audience,
+      mode: 'introspection',
+      introspection: {
+        endpoint: introspection.proxied(`${issuerUrl}/introspect`),
+        clientId: 'secondary',
+        clientSecret: '${TOKENPROOF_SECONDARY_SECRET}',
+        // As the embedded stack's: the pool stays cached through a game day's fault window.
+        cacheTtl: '30s',
+        negativeCacheTtl: '30s',
+        timeout: '1s',
+      },
+      revocationEvents: { url: events.proxied(`${issuerUrl}/events/revocations`), maxReconnectDelay: '1s' },
+    };
+    request.log?.(`chaos: starting ${role}, in introspection mode (introspection and events through toxiproxy)`);
+    const url = await request.startResourceServer(role, configure(config), {
+      TOKENPROOF_SECONDARY_SECRET: request.secondarySecret,
+    });
+    return {
+      name: 'introspection',
+      resourceServer: { url: `${url}/protected`, audience, trusts: 'issuer' },
+      issuerUrl,
+      links: { introspection, 'revocation-events': events, token },
+      skew: issuerSkew,
+      mintValid: mint,
+      revoke,
+    };
+  };
+  let introspectionStart: Promise<ChaosSubject> | undefined;
   return {
     toxiproxy,
-    subjects: { jwt: async () => jwtSubject },
+    subjects: {
+      jwt: async () => jwtSubject,
+      // Its own container: started only for a game day that loads it.
+      introspection: () => {
+        introspectionStart ??= introspectionSubject('rs-introspection');
+        return introspectionStart;
+      },
+      propagation: async () => propagationSubject,
+    },
+    introspectionSubject,
     notes: [],
-    // Faults removed and the link's proxy deleted; the container goes with the run.
+    // Faults removed and the links' proxies deleted; the containers go with the run.
     stop: () => toxiproxy.stop(),
   };
 }

@@ -29,7 +29,6 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { getContainerRuntimeClient, type StartedTestContainer, Wait } from 'testcontainers';
 import { stringify } from 'yaml';
-import type { ChaosEnvironment } from '../../faults/chaos-environment.ts';
 import { EnvironmentError } from '../../lib/errors.ts';
 import type { Profile } from '../../profile/schema.ts';
 import type { ResourceServerConfigInput } from '../../reference/resource-server/config.ts';
@@ -37,7 +36,7 @@ import { type RunningTestIssuer, startHarnessIssuer } from '../../test-issuer/se
 import { audience, embeddedIssuerConfig, testAudience, testScope } from '../embedded.ts';
 import { freePort } from '../free-port.ts';
 import { createJwtClientKey, referenceStackProfile, type StackSecrets, testResourceServerConfig } from '../reference-profile.ts';
-import { containersChaos } from './chaos.ts';
+import { type ContainersChaos, containersChaos } from './chaos.ts';
 import { ensureDockerEngine } from './docker.ts';
 import { type ChosenImages, chooseImages, describeImages } from './image-choice.ts';
 import { LoopbackContainer } from './loopback-container.ts';
@@ -90,7 +89,7 @@ export interface ContainersStack {
   replicas: string[];
   credentials: Record<string, string>;
   /** A chaos run's links and subjects (harness/faults), on this stack's toxiproxy. */
-  chaos?: ChaosEnvironment;
+  chaos?: ContainersChaos;
   stop(): Promise<void>;
 }
 
@@ -117,7 +116,7 @@ export async function startContainers(options: ContainersOptions): Promise<Conta
   const id = randomBytes(4).toString('hex');
   const resources = trackRunResources(id);
   let testIssuer: RunningTestIssuer | undefined;
-  let chaos: ChaosEnvironment | undefined;
+  let chaos: ContainersChaos | undefined;
   // The private_key_jwt client's key: the private half stays on this host (the harness signs), the issuer gets the public JWK.
   const jwtClientKey = createJwtClientKey();
   const stop = async () => {
@@ -179,6 +178,8 @@ export async function startContainers(options: ContainersOptions): Promise<Conta
           ]
         : []),
     ];
+    // A chaos run: the token proxy is published, the load clients' way to the issuer (the `token` link).
+    const tokenProxyUrl = options.chaos ? `http://127.0.0.1:${await freePort()}` : undefined;
     const [issuer, toxiproxy] = await Promise.all([
       startContainer(common, {
         role: 'issuer',
@@ -200,6 +201,7 @@ export async function startContainers(options: ContainersOptions): Promise<Conta
         files: { '/config/toxiproxy.json': JSON.stringify(toxiproxyConfig) },
         port: toxiproxyApiPort,
         hostUrl: `http://127.0.0.1:${await freePort()}`,
+        ...(tokenProxyUrl && { alsoPublished: [{ container: linkPorts.token, host: Number(new URL(tokenProxyUrl).port) }] }),
         health: '/version',
       }),
     ]);
@@ -246,6 +248,7 @@ export async function startContainers(options: ContainersOptions): Promise<Conta
       health: '/health',
     });
     const resourceServers = await Promise.all([...rsStarts, forged]);
+    const containers = [issuer, toxiproxy, ...resourceServers];
     const replicaUrls = resourceServers.filter((rs) => rs.role !== 'rs-forged').map((rs) => rs.url);
     await assertTestIssuerReachable(testIssuer, forgedUrl, network.gateway);
 
@@ -258,10 +261,39 @@ export async function startContainers(options: ContainersOptions): Promise<Conta
       propagationUrls: replicaUrls,
       jwtClientKeyFile: jwtClientKey.privateKeyFile,
     });
-    if (options.chaos) {
+    if (tokenProxyUrl) {
+      const inNetwork = (link: ContainerLink) => ({ name: link, listenOrigin: through(link, '') });
       chaos = await containersChaos({
         toxiproxyUrl: toxiproxy.url,
         jwksProxy: { name: testJwksProxy, listenOrigin: testJwksOrigin },
+        issuerProxies: {
+          jwks: inNetwork('jwks'),
+          'revocation-events': inNetwork('revocation-events'),
+          introspection: inNetwork('introspection'),
+          token: { name: 'token', listenOrigin: tokenProxyUrl },
+        },
+        issuerUrl,
+        adminToken: secrets.TOKENPROOF_ADMIN_TOKEN,
+        secondarySecret: secrets.TOKENPROOF_SECONDARY_SECRET,
+        audience,
+        propagationUrl: replicaUrls[0]!,
+        // A game day's own RS (the introspection subject): one more container, listed and removed with the run.
+        async startResourceServer(role, config, environment) {
+          const hostUrl = `http://127.0.0.1:${await freePort()}`;
+          const started = await startContainer(common, {
+            role,
+            name: `tokenproof-${id}-${role}`,
+            image: images.reference.ref,
+            command: resourceServerCommand(),
+            environment,
+            files: { '/config/resource-server.yaml': stringify({ ...config, publicUrl: hostUrl }) },
+            port: resourceServerPort,
+            hostUrl,
+            health: '/health',
+          });
+          containers.push(started);
+          return hostUrl;
+        },
         testIssuer,
         profile,
         logDir: options.workDir,
@@ -274,7 +306,7 @@ export async function startContainers(options: ContainersOptions): Promise<Conta
       ...(chaos && { chaos }),
       testIssuer,
       network,
-      containers: [issuer, toxiproxy, ...resourceServers],
+      containers,
       images,
       toxiproxy: {
         url: toxiproxy.url,
@@ -340,6 +372,8 @@ interface ContainerSpec {
   port: number;
   /** http://127.0.0.1:<free port>: the port is published there. */
   hostUrl: string;
+  /** More container ports published on 127.0.0.1 (the host port a free one). */
+  alsoPublished?: { container: number; host: number }[];
   /** An HTTP path that answers 200 once the server is ready: the images have no shell for port checks. */
   health: string;
 }
@@ -353,7 +387,9 @@ async function startContainer(
   common.log(`containers: starting ${spec.role} (${spec.image}) on ${spec.hostUrl}`);
   let started: StartedTestContainer;
   try {
-    started = await new LoopbackContainer(spec.image)
+    const container = new LoopbackContainer(spec.image);
+    for (const extra of spec.alsoPublished ?? []) container.withLoopbackPort(extra.container, extra.host);
+    started = await container
       .withName(spec.name)
       // The run's network only (not the default bridge): its name is the container's DNS name there.
       .withNetworkMode(common.network)
