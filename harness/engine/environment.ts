@@ -7,6 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ContainersStack, startContainers } from '../env/containers/environment.ts';
+import { containersK6Runner } from '../env/containers/k6-runner.ts';
 import { startEmbedded } from '../env/embedded.ts';
 import type { LaunchedProcess } from '../env/launch.ts';
 import { launchProfileTargets, preflight, registerProfileSecrets } from '../env/prepare.ts';
@@ -16,6 +17,7 @@ import { profileChaosSubjects } from '../faults/profile-subjects.ts';
 import { startToxiproxy, type ToxiproxyServer } from '../faults/toxiproxy.ts';
 import { UsageError } from '../lib/errors.ts';
 import type { Redactor } from '../lib/redactor.ts';
+import type { K6Runner } from '../load/k6.ts';
 import type { LoadedProfile } from '../profile/load.ts';
 import type { Target } from '../runner/target.ts';
 import { type RunningTestIssuer, startHarnessIssuer } from '../test-issuer/server.ts';
@@ -36,6 +38,8 @@ export interface PreparedEnvironment {
   containers?: ContainersStack;
   /** A chaos run: toxiproxy between each RS and its issuer, and the game-day subjects. */
   chaos?: ChaosEnvironment;
+  /** Where the load phase runs k6 when not the host binary: the containers environment's k6 container. */
+  k6?: K6Runner;
   stop(): Promise<void>;
 }
 
@@ -52,10 +56,14 @@ export interface EnvironmentRequest {
   rsReplicas?: number;
   /** A chaos run: start toxiproxy (or use the one at toxiproxyUrl) and put it between the RSs and their issuers. */
   chaos?: { toxiproxyUrl?: string };
+  /** Where the load runs k6: the host binary, or (containers only, its default) a container on the run's network. */
+  k6?: 'host' | 'container';
 }
 
 export async function prepareEnvironment(request: EnvironmentRequest): Promise<PreparedEnvironment> {
   if (request.env === 'containers') return prepareContainers(request);
+  if (request.k6 === 'container')
+    throw new UsageError('--k6 container needs --env containers (the k6 image runs on its network)');
   const workDir = join(request.runDir, 'logs');
   const processes: LaunchedProcess[] = [];
   let testIssuer: RunningTestIssuer | undefined;
@@ -74,9 +82,16 @@ export async function prepareEnvironment(request: EnvironmentRequest): Promise<P
   try {
     if (request.chaos) {
       mkdirSync(workDir, { recursive: true });
+      // The target's own toxiproxy (profile chaos.toxiproxy.url), unless --toxiproxy names another.
+      const declared = request.profile?.profile.chaos?.toxiproxy;
+      const url = request.chaos.toxiproxyUrl ?? declared?.url;
       toxiproxy = await startToxiproxy({
         logDir: workDir,
-        ...(request.chaos.toxiproxyUrl && { url: request.chaos.toxiproxyUrl }),
+        ...(url && { url }),
+        ...(!request.chaos.toxiproxyUrl &&
+          declared && {
+            unreachableFix: `start the target's stack (\`docker compose up -d\` for targets/compose.yaml), or fix chaos.toxiproxy.url in ${request.profile?.file}`,
+          }),
         ...(request.log && { log: request.log }),
       });
     }
@@ -198,6 +213,8 @@ async function prepareContainers(request: EnvironmentRequest): Promise<PreparedE
       credentials: stack.credentials,
       containers: stack,
       ...(stack.chaos && { chaos: stack.chaos }),
+      // k6 as a container on the run's network (default), or the host binary (--k6 host).
+      ...(request.k6 !== 'host' && { k6: containersK6Runner(stack) }),
       stop: () => stack.stop(),
     };
   } catch (error) {

@@ -59,6 +59,9 @@ const loginStep = z.union([
 ]);
 export type LoginStep = z.output<typeof loginStep>;
 
+/** A proxy's name as toxiproxy has it (`GET /proxies`). */
+const proxyName = z.string().min(1).optional();
+
 const adminRequest = z.strictObject({
   url: httpUrl,
   method: z.enum(['POST', 'PUT']).default('POST'),
@@ -222,6 +225,38 @@ export const profileSchema = z.strictObject({
     .describe(
       "for V08 (revocation propagation): resource servers that trust the target issuer; when absent and resourceServer.trusts is 'issuer', V08 uses resourceServer.url and replicas",
     ),
+  chaos: z
+    .strictObject({
+      toxiproxy: z
+        .strictObject({
+          url: httpUrl.describe(
+            "the toxiproxy control API the target already routes through (docker-compose's: http://127.0.0.1:8474); --toxiproxy overrides it",
+          ),
+          links: z
+            .strictObject({
+              token: proxyName.describe(
+                'the proxy the load clients reach the issuer through (token, introspection, revocation): the one issuer.url points at',
+              ),
+              jwks: proxyName.describe("the proxy the resource server fetches the issuer's JWKS (and discovery) through"),
+              'revocation-events': proxyName.describe('the proxy the resource server reads revocation events through'),
+              introspection: proxyName.describe('the proxy the resource server introspects tokens through (RFC 7662)'),
+            })
+            .default({})
+            .describe(
+              'which existing proxy is which game-day link; the harness only flips faults on them (never creates or deletes one) and leaves them enabled, without toxics. A link not named here is made by the harness, where it can (a toxiproxy on this host)',
+            ),
+        })
+        .optional()
+        .describe('a toxiproxy the target already routes through, for game days (tokenproof chaos --target)'),
+      resourceServer: z
+        .enum(['jwt', 'introspection'])
+        .default('jwt')
+        .describe(
+          "how resourceServer checks tokens, which picks the game-day subjects it is: jwt (the issuer's JWKS; jwt, and propagation when it trusts the issuer) or introspection (RFC 7662; introspection)",
+        ),
+    })
+    .optional()
+    .describe('game days against this target (tokenproof chaos): the faults it already has a place for'),
   slo: z
     .strictObject({
       revocationPropagation: duration.optional(),

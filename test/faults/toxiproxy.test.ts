@@ -132,3 +132,51 @@ describe('an external toxiproxy server', () => {
     expect(await get(`${external.url}/version`, 500)).toHaveProperty('error');
   });
 });
+
+describe('an adopted proxy (one the target already routes through)', () => {
+  it('takes faults, and reset() and stop() leave it as found: there, enabled, no toxics', async () => {
+    const external = await startToxiproxy({ logDir });
+    try {
+      const owner = new Toxiproxy(external.url);
+      const listenPort = (await owner.createProxy({ name: 'jwks', listen: '127.0.0.1:0', upstream: new URL(upstreamUrl).host }))
+        .listen;
+      const run = await startToxiproxy({ url: external.url, logDir });
+      const link = await run.adoptLink('jwks', 'jwks', { upstreamOrigin: upstreamUrl });
+      expect(link).toMatchObject({ name: 'jwks', proxyName: 'jwks', listenOrigin: `http://${listenPort}`, tls: false });
+      expect(link.proxied(`${upstreamUrl}/jwks`)).toBe(`http://${listenPort}/jwks`);
+      expect(await get(link.proxied(`${upstreamUrl}/jwks`))).toEqual({ status: 200, text: body });
+      await applyNetworkFault(run, link, { kind: 'latency', latencyMs: 10 });
+      await applyNetworkFault(run, link, { kind: 'idp-outage' });
+      expect(await get(link.proxied(`${upstreamUrl}/jwks`))).toHaveProperty('error');
+      await run.reset();
+      expect(await run.state(link)).toMatchObject({ enabled: true, toxics: [] });
+      await applyNetworkFault(run, link, { kind: 'idp-hang' });
+      await run.stop();
+      expect(await run.state(link)).toMatchObject({ name: 'jwks', enabled: true, toxics: [] });
+      expect(await get(link.proxied(`${upstreamUrl}/jwks`))).toEqual({ status: 200, text: body });
+    } finally {
+      await external.stop();
+    }
+  });
+
+  it('is refused, exit 3 naming the proxy and the server, when it is missing or not healthy', async () => {
+    const external = await startToxiproxy({ logDir });
+    try {
+      const owner = new Toxiproxy(external.url);
+      const proxy = await owner.createProxy({ name: 'issuer', listen: '127.0.0.1:0', upstream: new URL(upstreamUrl).host });
+      const run = await startToxiproxy({ url: external.url, logDir });
+      const missing = run.adoptLink('jwks', 'no-such-proxy', { fix: 'name one it has' });
+      await expect(missing).rejects.toMatchObject({ exitCode: 3 });
+      await expect(run.adoptLink('jwks', 'no-such-proxy')).rejects.toThrow(
+        new RegExp(`toxiproxy at ${external.url} has no proxy no-such-proxy for the jwks link \\(it has: issuer\\)`),
+      );
+      await proxy.update({ enabled: false, listen: proxy.listen, upstream: proxy.upstream });
+      await expect(run.adoptLink('token', 'issuer')).rejects.toThrow(/the issuer proxy .* is disabled[\s\S]*\/reset/);
+      await run.stop();
+      // Never adopted, never touched: still disabled.
+      expect((await owner.get('issuer')).enabled).toBe(false);
+    } finally {
+      await external.stop();
+    }
+  });
+});

@@ -71,24 +71,12 @@ export interface ContainersChaos extends ChaosEnvironment {
   ): Promise<ChaosSubject>;
 }
 
-/** A FaultLink on a proxy the toxiproxy container was started with (registered for reset and clean-up). */
-function adoptProxy(toxiproxy: ToxiproxyServer, name: string, proxy: ContainerProxy, upstreamUrl: string): FaultLink {
-  const upstreamOrigin = new URL(upstreamUrl).origin;
-  const link: FaultLink = {
-    name,
-    proxyName: proxy.name,
+/** A proxy the toxiproxy container was started with, as a link (harness/faults' adoptLink: never deleted, restored at the end). */
+function adoptProxy(toxiproxy: ToxiproxyServer, name: string, proxy: ContainerProxy, upstreamUrl: string): Promise<FaultLink> {
+  return toxiproxy.adoptLink(name, proxy.name, {
     listenOrigin: proxy.listenOrigin,
-    upstreamOrigin,
-    tls: false,
-    proxied(url) {
-      const parsed = new URL(url);
-      return parsed.origin === upstreamOrigin
-        ? new URL(`${parsed.pathname}${parsed.search}`, proxy.listenOrigin).toString()
-        : url;
-    },
-  };
-  toxiproxy.links.set(name, link);
-  return link;
+    upstreamOrigin: new URL(upstreamUrl).origin,
+  });
 }
 
 export async function containersChaos(request: ContainersChaosRequest): Promise<ContainersChaos> {
@@ -99,11 +87,11 @@ export async function containersChaos(request: ContainersChaosRequest): Promise<
   });
   const { testIssuer, profile, issuerUrl, issuerProxies, audience } = request;
   // Link names are the keys of toxiproxy.links: the test issuer's proxy is the jwt subject's `jwks`.
-  const jwks = adoptProxy(toxiproxy, 'jwks', request.jwksProxy, testIssuer.url);
-  const issuerJwks = adoptProxy(toxiproxy, 'issuer-jwks', issuerProxies.jwks, issuerUrl);
-  const events = adoptProxy(toxiproxy, 'revocation-events', issuerProxies['revocation-events'], issuerUrl);
-  const introspection = adoptProxy(toxiproxy, 'introspection', issuerProxies.introspection, issuerUrl);
-  const token = adoptProxy(toxiproxy, 'token', issuerProxies.token, issuerUrl);
+  const jwks = await adoptProxy(toxiproxy, 'jwks', request.jwksProxy, testIssuer.url);
+  const issuerJwks = await adoptProxy(toxiproxy, 'issuer-jwks', issuerProxies.jwks, issuerUrl);
+  const events = await adoptProxy(toxiproxy, 'revocation-events', issuerProxies['revocation-events'], issuerUrl);
+  const introspection = await adoptProxy(toxiproxy, 'introspection', issuerProxies.introspection, issuerUrl);
+  const token = await adoptProxy(toxiproxy, 'token', issuerProxies.token, issuerUrl);
   const { mint, revoke } = referenceIssuerClient({ issuerUrl, profile }, audience);
   const issuerSkew = adminClockSkew(issuerUrl, request.adminToken, mint);
 
@@ -168,7 +156,7 @@ export async function containersChaos(request: ContainersChaosRequest): Promise<
     },
     introspectionSubject,
     notes: [],
-    // Faults removed and the links' proxies deleted; the containers go with the run.
+    // Faults removed, the proxies left as they were started; the containers go with the run.
     stop: () => toxiproxy.stop(),
   };
 }
