@@ -7,11 +7,12 @@
  * complete and the caller judges it: an SLO breach); anything else (104 invalid config, 107 script
  * exception, 108 aborted by the script, …) is an environment error carrying k6's own message.
  */
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EnvironmentError } from '../lib/errors.ts';
+import { type DiscoveredTool, describeTool } from '../tools/discover.ts';
 import { requireTool } from '../tools/paths.ts';
 
 export interface K6Metric {
@@ -71,13 +72,44 @@ export function k6Message(output: string): string {
 
 export async function runK6Script(invocation: K6Invocation): Promise<K6Result> {
   const k6 = invocation.k6 ?? (await requireTool('k6'));
-  const exitCode = await new Promise<number>((resolve, reject) => {
-    const argv = [k6, 'run', '--quiet', '--no-usage-report', ...(invocation.args ?? []), invocation.script];
-    const [command, ...rest] = [...(invocation.wrapper ?? []), ...argv] as [string, ...string[]];
-    const child = spawn(command, rest, {
-      env: { ...process.env, ...invocation.env, K6_NO_COLOR: 'true' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+  const argv = [k6, ...k6RunArgs(invocation)];
+  const [command, ...rest] = [...(invocation.wrapper ?? []), ...argv] as [string, ...string[]];
+  const exitCode = await runK6Process(invocation, {
+    command,
+    args: rest,
+    env: { ...process.env, ...invocation.env, K6_NO_COLOR: 'true' },
+    // SIGINT lets k6 stop its VUs and still write the summary; the abort is the caller's Ctrl-C.
+    stop: (child) => child.kill('SIGINT'),
+    startFailure: (message) => new EnvironmentError(`could not start k6 (${k6}): ${message}`, 'run `tokenproof setup`'),
+    exitFailure: (code, tail) =>
+      new EnvironmentError(
+        `k6 exited with ${code}: ${k6Message(tail)}`,
+        `run the scenario by hand to see all of k6's output: ${k6} run ${invocation.script}`,
+      ),
+  });
+  return readK6Result(invocation.summaryFile, exitCode);
+}
+
+/** `k6 run`'s arguments for an invocation (the binary, or the image's entrypoint, comes first). */
+export function k6RunArgs(invocation: Pick<K6Invocation, 'args' | 'script'>): string[] {
+  return ['run', '--quiet', '--no-usage-report', ...(invocation.args ?? []), invocation.script];
+}
+
+export interface K6Process {
+  command: string;
+  args: string[];
+  env: NodeJS.ProcessEnv;
+  /** What the caller's abort does to the running child (k6 must get SIGINT to write its summary). */
+  stop(child: ChildProcess): void;
+  startFailure(message: string): Error;
+  /** Any exit other than 0 and 99; `tail` is the last of k6's (or docker's) output. */
+  exitFailure(code: number | string, tail: string): Error;
+}
+
+/** Spawns k6 (or `docker run` of it), streams its lines, ticks the progress line, resolves 0 or 99. */
+export function runK6Process(invocation: K6Invocation, spec: K6Process): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const child = spawn(spec.command, spec.args, { env: spec.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let tail = '';
     const collect = (chunk: Buffer) => {
       const text = chunk.toString('utf8');
@@ -87,29 +119,27 @@ export async function runK6Script(invocation: K6Invocation): Promise<K6Result> {
     child.stdout.on('data', collect);
     child.stderr.on('data', collect);
     const ticker = invocation.onTick ? setInterval(invocation.onTick, invocation.tickMs ?? 5000) : undefined;
-    // SIGINT lets k6 stop its VUs and still write the summary; the abort is the caller's Ctrl-C.
-    const onAbort = () => child.kill('SIGINT');
+    const onAbort = () => spec.stop(child);
     invocation.signal?.addEventListener('abort', onAbort, { once: true });
     child.on('error', (error) => {
       clearInterval(ticker);
-      reject(new EnvironmentError(`could not start k6 (${k6}): ${error.message}`, 'run `tokenproof setup`'));
+      invocation.signal?.removeEventListener('abort', onAbort);
+      reject(spec.startFailure(error.message));
     });
     child.on('close', (code, signal) => {
       clearInterval(ticker);
       invocation.signal?.removeEventListener('abort', onAbort);
       if (code === 0 || code === thresholdsCrossedExitCode) resolve(code);
-      else
-        reject(
-          new EnvironmentError(
-            `k6 exited with ${code ?? signal}: ${k6Message(tail)}`,
-            `run the scenario by hand to see all of k6's output: ${k6} run ${invocation.script}`,
-          ),
-        );
+      else reject(spec.exitFailure(code ?? signal ?? 'unknown', tail));
     });
   });
+}
+
+/** The summary the script's handleSummary wrote, with k6's exit code (0 or 99). */
+export function readK6Result(summaryFile: string, exitCode: number): K6Result {
   let summary: K6Summary;
   try {
-    summary = JSON.parse(readFileSync(invocation.summaryFile, 'utf8')) as K6Summary;
+    summary = JSON.parse(readFileSync(summaryFile, 'utf8')) as K6Summary;
   } catch (error) {
     throw new EnvironmentError(
       `k6 finished but wrote no summary (${(error as Error).message})`,
@@ -117,6 +147,44 @@ export async function runK6Script(invocation: K6Invocation): Promise<K6Result> {
     );
   }
   return { summary, exitCode, thresholdsCrossed: exitCode === thresholdsCrossedExitCode };
+}
+
+/** Where a load's k6 ran, for the log and the report (details.load.k6). */
+export type K6Placement =
+  | { where: 'host'; path: string; version: string; source: string }
+  | { where: 'container'; image: string; origin: 'public' | 'local'; network: string };
+
+/**
+ * One way to run k6 for the load phase and game days: the host binary, or the k6 image on the
+ * containers environment's network (k6-container.ts). The scenario run is the same either way:
+ * the script, its config file, thresholds, the handleSummary JSON, the CSV samples the progress
+ * line reads, exit 99 for a crossed threshold, SIGINT on the caller's abort.
+ */
+export interface K6Runner {
+  placement: K6Placement;
+  /** One line for the log: which k6, where. */
+  description: string;
+  /**
+   * How k6 reaches a URL from where it runs, as of now. The host runner changes nothing; in a
+   * container the published 127.0.0.1 origins become the containers' network names (any other
+   * URL, such as a proxy already listening on the network, is left as it is).
+   */
+  locate(): Promise<(url: string) => string>;
+  /**
+   * Runs one scenario. The files the invocation names (script, config, tokens, summary, CSV)
+   * must sit under `shareDirs` so a container runner can mount them.
+   */
+  run(invocation: K6Invocation & { shareDirs: { readOnly: string[]; readWrite: string[] } }): Promise<K6Result>;
+}
+
+/** k6 on this host: the binary tool discovery found (.tools/bin/k6, TOKENPROOF_K6 or PATH). */
+export function hostK6Runner(tool: DiscoveredTool): K6Runner {
+  return {
+    placement: { where: 'host', path: tool.path, version: tool.version, source: tool.source },
+    description: `${describeTool(tool)} on this host`,
+    locate: async () => (url) => url,
+    run: ({ shareDirs: _shareDirs, ...invocation }) => runK6Script({ ...invocation, k6: tool.path }),
+  };
 }
 
 /** The benchmark's runner: a plain script with SUMMARY in its environment, thresholds judged by the caller. */

@@ -12,8 +12,9 @@ import { formatDuration } from '../lib/duration.ts';
 import { UsageError } from '../lib/errors.ts';
 import type { Profile } from '../profile/schema.ts';
 import type { CheckResult, SloVerdict, Timeline, TimelineSeries } from '../results/model.ts';
-import { type DiscoveredTool, describeTool, requireDiscoveredTool } from '../tools/discover.ts';
-import { type K6Summary, runK6Script } from './k6.ts';
+import { requireDiscoveredTool } from '../tools/discover.ts';
+import { repoRoot } from '../tools/paths.ts';
+import { hostK6Runner, type K6Runner, type K6Summary } from './k6.ts';
 import {
   k6Scenarios,
   type Operation,
@@ -58,8 +59,8 @@ export interface PreparedLoad {
   slos: LoadSlo[];
   notMeasured: SloName[];
   requestTimeoutMs: number;
-  /** The k6 binary this run uses, and where it came from (tool discovery). */
-  k6: DiscoveredTool;
+  /** Where k6 runs: the host binary (tool discovery) or the environment's k6 container. */
+  k6: K6Runner;
   /** The client_credentials form the issuance operation sends. */
   tokenParams: Record<string, string>;
   /** Owner-only temporary folder for the token file and k6's CSV: never under reports/. */
@@ -100,8 +101,9 @@ export async function prepareLoad(
     const reasons = (Object.keys(scenario.weights) as Operation[]).map((op) => `${op}: ${target.unavailable[op]}`);
     throw new UsageError(`the ${scenario.name} scenario cannot run against ${environment.target.name} (${reasons.join('; ')})`);
   }
-  const k6 = await requireDiscoveredTool('k6');
-  context.log(`load: using ${describeTool(k6)}`);
+  // The environment's runner (k6 in a container on its network), else the host binary.
+  const k6 = environment.k6 ?? hostK6Runner(await requireDiscoveredTool('k6'));
+  context.log(`load: k6 is ${k6.description}`);
   const slo = { ...profile.slo, ...request.slo };
   const judge = operations.includes('validation') ? 'resourceServer' : 'introspection';
   const needsPool = operations.includes('validation') || operations.includes('introspection');
@@ -158,16 +160,23 @@ export function k6Options(prepared: PreparedLoad, rates: readonly OperationRate[
   };
 }
 
-/** The config the script reads (scenarios/lib/config.ts), minus the file paths. */
-export function scriptConfig(prepared: PreparedLoad, options: ReturnType<typeof k6Options>) {
+/**
+ * The config the script reads (scenarios/lib/config.ts), minus the file paths. Its URLs are as
+ * k6 reaches them from where it runs (`reach`: the runner's, identity on the host).
+ */
+export function scriptConfig(
+  prepared: PreparedLoad,
+  options: ReturnType<typeof k6Options>,
+  reach: (url: string) => string = (url) => url,
+) {
   const { target } = prepared;
   return {
     scenario: prepared.scenario.name,
     options,
-    ...(target.resourceServerUrl && { resourceServerUrl: target.resourceServerUrl }),
-    ...(target.tokenEndpoint && { tokenEndpoint: target.tokenEndpoint }),
-    ...(target.introspectionEndpoint && { introspectionEndpoint: target.introspectionEndpoint }),
-    ...(target.revocationEndpoint && { revocationEndpoint: target.revocationEndpoint }),
+    ...(target.resourceServerUrl && { resourceServerUrl: reach(target.resourceServerUrl) }),
+    ...(target.tokenEndpoint && { tokenEndpoint: reach(target.tokenEndpoint) }),
+    ...(target.introspectionEndpoint && { introspectionEndpoint: reach(target.introspectionEndpoint) }),
+    ...(target.revocationEndpoint && { revocationEndpoint: reach(target.revocationEndpoint) }),
     clients: target.clients.map(({ id, secret, auth }) => ({ id, secret, auth })),
     ...(target.introspectionClient && {
       introspectionClient: {
@@ -181,10 +190,14 @@ export function scriptConfig(prepared: PreparedLoad, options: ReturnType<typeof 
   };
 }
 
-/** Writes the token file (owner-only): what the k6 script reads into its SharedArrays. */
-export function writeTokensFile(prepared: PreparedLoad): string {
+/**
+ * Writes the token file (owner-only): what the k6 script reads into its SharedArrays. A token's
+ * own protected URL (a revoked one for a propagation RS) is as k6 reaches it (`reach`).
+ */
+export function writeTokensFile(prepared: PreparedLoad, reach: (url: string) => string = (url) => url): string {
   const file = join(prepared.workDir, 'tokens.json');
-  const { pool, revocable, refreshTokens } = prepared.tokens;
+  const { revocable, refreshTokens } = prepared.tokens;
+  const pool = prepared.tokens.pool.map((entry) => (entry.url ? { ...entry, url: reach(entry.url) } : entry));
   writeFileSync(file, JSON.stringify({ pool, revocable, refreshTokens }), { mode: 0o600 });
   return file;
 }
@@ -202,14 +215,17 @@ export async function measureLoad(
   const summaryFile = join(prepared.workDir, `summary-${index}.json`);
   const csvFile = join(prepared.workDir, `samples-${index}.csv`);
   const configFile = join(prepared.workDir, `config-${index}.json`);
-  const tokensFile = writeTokensFile(prepared);
-  writeFileSync(configFile, JSON.stringify({ ...scriptConfig(prepared, options), summaryFile, tokensFile }), { mode: 0o600 });
+  const reach = await prepared.k6.locate();
+  const tokensFile = writeTokensFile(prepared, reach);
+  writeFileSync(configFile, JSON.stringify({ ...scriptConfig(prepared, options, reach), summaryFile, tokensFile }), {
+    mode: 0o600,
+  });
   const series = new SeriesReader(csvFile);
   const args = ['--out', `csv=${csvFile}`, '--system-tags', 'status,scenario'];
   const env: Record<string, string> = { TOKENPROOF_LOAD_CONFIG: configFile, K6_CSV_SAVE_INTERVAL: '1s' };
   if (load.prometheusRemoteWrite) {
     args.push('--out', 'experimental-prometheus-rw');
-    env['K6_PROMETHEUS_RW_SERVER_URL'] = load.prometheusRemoteWrite;
+    env['K6_PROMETHEUS_RW_SERVER_URL'] = reach(load.prometheusRemoteWrite);
     env['K6_PROMETHEUS_RW_TREND_STATS'] = 'p(50),p(95),p(99),max';
   }
   const started = performance.now();
@@ -232,9 +248,10 @@ export async function measureLoad(
       `load: ${formatDuration(performance.now() - started)} / ${formatDuration(load.durationMs)} · ${series.totals.requests} requests · ${rate.toFixed(0)} req/s · p95 ${p95 === undefined ? '–' : `${p95.toFixed(1)} ms`} · wrongly accepted ${wrongly}`,
     );
   };
-  const result = await runK6Script({
-    k6: prepared.k6.path,
+  const result = await prepared.k6.run({
     script: prepared.scenario.script,
+    // What a container runner mounts (at the same paths): the scenarios, and this load's files.
+    shareDirs: { readOnly: [join(repoRoot, 'scenarios')], readWrite: [prepared.workDir] },
     env,
     args,
     summaryFile,
@@ -424,7 +441,7 @@ export function judgeLoad(prepared: PreparedLoad, measurement: LoadMeasurement):
       notes: prepared.tokens.notes,
       sloNotMeasured: prepared.notMeasured,
       thresholds: measurement.thresholds,
-      k6: { path: prepared.k6.path, version: prepared.k6.version, source: prepared.k6.source },
+      k6: prepared.k6.placement,
       k6ExitCode: measurement.exitCode,
       perSecond: seconds.map((bucket) => ({
         t: offset(bucket.second),
