@@ -26,6 +26,8 @@ export interface ChaosOptions {
   /** Where the reference stack runs without --target (`--env containers`: in Docker) and its RS replicas. */
   env?: 'embedded' | 'containers';
   rsReplicas?: number;
+  /** Where k6 runs: the host binary, or a container on the run's network (the default under --env containers). */
+  k6?: 'host' | 'container';
   /** --emit chaos-mesh: where the load's k6 runners remote-write their samples. */
   prometheusRw?: string;
   out?: string;

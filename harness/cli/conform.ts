@@ -29,6 +29,8 @@ export interface ConformOptions {
   env?: 'embedded' | 'containers';
   /** --env containers: reference RSes that trust the issuer. */
   rsReplicas?: number;
+  /** Where the load runs k6 (--k6): the host binary, or a container (the default under --env containers). */
+  k6?: 'host' | 'container';
   command: string;
   version: string;
 }
@@ -85,10 +87,11 @@ async function runWith(
   return outcome.exitCode;
 }
 
-/** --env and --rs-replicas, checked before anything starts (shared by every command that prepares an environment). */
-export function environmentOptions(options: { env?: string; rsReplicas?: number; target?: string }): {
+/** --env, --rs-replicas and --k6, checked before anything starts (shared by every command that prepares an environment). */
+export function environmentOptions(options: { env?: string; rsReplicas?: number; target?: string; k6?: string }): {
   env: 'embedded' | 'containers';
   rsReplicas?: number;
+  k6?: 'host' | 'container';
 } {
   const env = options.env ?? 'embedded';
   if (env !== 'embedded' && env !== 'containers') throw new UsageError(`--env ${env}: use embedded or containers`);
@@ -98,5 +101,13 @@ export function environmentOptions(options: { env?: string; rsReplicas?: number;
       '--env containers starts the reference stack in Docker; leave out --target (a profile names its own servers)',
     );
   }
-  return { env, ...(options.rsReplicas !== undefined && { rsReplicas: options.rsReplicas }) };
+  if (options.k6 !== undefined && options.k6 !== 'host' && options.k6 !== 'container')
+    throw new UsageError(`--k6 ${options.k6}: use host or container`);
+  if (options.k6 === 'container' && env !== 'containers')
+    throw new UsageError('--k6 container needs --env containers (the k6 image runs on its network)');
+  return {
+    env,
+    ...(options.rsReplicas !== undefined && { rsReplicas: options.rsReplicas }),
+    ...(options.k6 !== undefined && { k6: options.k6 }),
+  };
 }

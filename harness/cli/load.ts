@@ -38,6 +38,8 @@ export interface LoadOptions {
   /** Where the reference stack runs without --target (`--env containers`: in Docker) and its RS replicas. */
   env?: 'embedded' | 'containers';
   rsReplicas?: number;
+  /** Where k6 runs: the host binary, or a container on the run's network (the default under --env containers). */
+  k6?: 'host' | 'container';
   command: string;
   version: string;
 }

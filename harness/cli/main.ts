@@ -36,6 +36,7 @@ interface LoadFlags {
   scenario: string;
   env?: 'embedded' | 'containers';
   rsReplicas?: number;
+  k6?: 'host' | 'container';
   target?: string;
   duration?: string;
   rate?: number;
@@ -103,6 +104,15 @@ export function buildProgram(): Command {
         positiveInteger,
       );
 
+  // Only the commands that run k6 (run, load, chaos).
+  const k6Flag = (command: Command) =>
+    command.addOption(
+      new Option(
+        '--k6 <where>',
+        "where k6 runs: the host binary (.tools/bin/k6), or the k6 image on the run's Docker network (default with --env containers)",
+      ).choices(['host', 'container']),
+    );
+
   const conformOptions = (command: Command) =>
     environmentFlags(command)
       .option('--target <file>', 'target profile (YAML); default: the embedded reference stack')
@@ -122,10 +132,12 @@ export function buildProgram(): Command {
     process.exitCode = await conform({ ...flags, command: 'tokenproof conform', version }, print);
   });
 
-  conformOptions(
-    program
-      .command('run')
-      .description('the main job: conformance, a short load phase and a short game day against the target, one report'),
+  k6Flag(
+    conformOptions(
+      program
+        .command('run')
+        .description('the main job: conformance, a short load phase and a short game day against the target, one report'),
+    ),
   )
     .option('--skip-load', 'leave out the load phase')
     .option('--skip-chaos', 'leave out the chaos phase (the default game day)')
@@ -133,10 +145,12 @@ export function buildProgram(): Command {
       process.exitCode = await run({ ...flags, command: 'tokenproof run', version }, print);
     });
 
-  environmentFlags(
-    program
-      .command('load')
-      .description('run a k6 load scenario against the target with SLO gating and correctness counters, and write the reports'),
+  k6Flag(
+    environmentFlags(
+      program
+        .command('load')
+        .description('run a k6 load scenario against the target with SLO gating and correctness counters, and write the reports'),
+    ),
   )
     .requiredOption('--scenario <name>', 'issuance, validation, refresh-storm, introspection or mixed')
     .option('--target <file>', 'target profile (YAML); default: the embedded reference stack')
@@ -158,10 +172,14 @@ export function buildProgram(): Command {
       process.exitCode = await load({ ...flags, command: 'tokenproof load', version }, print);
     });
 
-  environmentFlags(
-    program
-      .command('chaos')
-      .description('run a game day: real toxiproxy faults and clock skew under k6 load, judged by the resilience checks C01-C07'),
+  k6Flag(
+    environmentFlags(
+      program
+        .command('chaos')
+        .description(
+          'run a game day: real toxiproxy faults and clock skew under k6 load, judged by the resilience checks C01-C07',
+        ),
+    ),
   )
     .requiredOption('--gameday <file>', 'a game-day YAML file (scenarios/gamedays/)')
     .option('--target <file>', 'target profile (YAML); default: the embedded reference stack')

@@ -41,8 +41,8 @@ export interface RunRequest {
   /** Where run folders are written (default ./reports). */
   out?: string;
   expectations?: ExpectationMatcher;
-  /** Where the reference stack runs without a profile (--env) and its RS replicas (--rs-replicas). */
-  environment?: Pick<EnvironmentRequest, 'env' | 'rsReplicas'>;
+  /** Where the reference stack runs without a profile (--env), its RS replicas (--rs-replicas), where k6 runs (--k6). */
+  environment?: Pick<EnvironmentRequest, 'env' | 'rsReplicas' | 'k6'>;
   /** For a run with a chaos phase: an existing toxiproxy to use (default: the harness starts one). */
   chaos?: { toxiproxyUrl?: string };
   strictExpect?: boolean;
