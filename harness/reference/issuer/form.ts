@@ -33,3 +33,13 @@ export function requireParam(form: Form, name: string): string {
   if (value === undefined) throw invalidRequest(`parameter ${name} is required`);
   return value;
 }
+
+/** True for an application/x-www-form-urlencoded content type (parameters allowed). */
+export function formBodyType(contentType: string): boolean {
+  return /^application\/x-www-form-urlencoded\b/i.test(contentType);
+}
+
+/** RFC 6749 §3.2: the token, introspection and revocation endpoints take form bodies only. */
+export function requireFormBody(contentType: string | undefined): void {
+  if (!formBodyType(contentType ?? '')) throw invalidRequest('the request body must be application/x-www-form-urlencoded');
+}

@@ -5,8 +5,8 @@
 
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import formbody from '@fastify/formbody';
-import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { createClock } from '../../lib/clock.ts';
 import { ConfigError } from '../../lib/errors.ts';
@@ -23,7 +23,7 @@ import { registerAuthorize } from './routes/authorize.ts';
 import { registerDiscovery } from './routes/discovery.ts';
 import { registerRevocationEvents } from './routes/events.ts';
 import { registerIntrospection } from './routes/introspect.ts';
-import { registerToken } from './routes/token.ts';
+import { bodyLimitBytes, isTokenRequest, tokenEndpoint } from './routes/token.ts';
 import { registerUserinfo } from './routes/userinfo.ts';
 import { IssuerStore } from './store.ts';
 
@@ -61,23 +61,30 @@ export async function startIssuer(input: IssuerConfigInput): Promise<RunningIssu
     dpopReplay: new ReplayCache({ nowMs: clock.nowMs }),
   };
 
+  // POST /token goes to the token endpoint's own node:http handler (routes/token.ts says why);
+  // every other request to fastify.
+  let token: ((request: IncomingMessage, response: ServerResponse) => void) | undefined;
   const app = Fastify({
     logger:
       config.logLevel === 'silent'
         ? false
         : { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.dpop'] },
-    bodyLimit: 64 * 1024,
+    bodyLimit: bodyLimitBytes,
     forceCloseConnections: true,
+    serverFactory: (fastifyHandler, options) => {
+      const server = createServer(options.http ?? {}, (request, response) => {
+        if (token && isTokenRequest(request)) token(request, response);
+        else fastifyHandler(request, response);
+      });
+      // What fastify sets on a server it creates itself.
+      server.keepAliveTimeout = Number(options.keepAliveTimeout ?? 72_000);
+      server.requestTimeout = Number(options.requestTimeout ?? 0);
+      server.setTimeout(Number(options.connectionTimeout ?? 0));
+      return server;
+    },
   });
+  token = tokenEndpoint(context, app.log);
   await app.register(formbody);
-  await app.register(rateLimit, {
-    global: false,
-    onExceeded: () => context.metrics.rateLimited.inc(),
-    errorResponseBuilder: (_request, detail) =>
-      Object.assign(new OAuthError('slow_down', `rate limit exceeded, retry in ${Math.ceil(detail.ttl / 1000)} s`, 429), {
-        statusCode: 429,
-      }),
-  });
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) => {
     reply
@@ -86,7 +93,6 @@ export async function startIssuer(input: IssuerConfigInput): Promise<RunningIssu
   });
 
   registerDiscovery(app, context);
-  registerToken(app, context);
   registerAuthorize(app, context);
   registerIntrospection(app, context);
   registerUserinfo(app, context);

@@ -278,6 +278,64 @@ describe('request errors (T04)', () => {
   });
 });
 
+describe('the node:http token endpoint (routes/token.ts) answers like the fastify routes around it', () => {
+  const form = 'application/x-www-form-urlencoded';
+  const streamed = (parts: string[]) =>
+    new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (const part of parts) controller.enqueue(new TextEncoder().encode(part));
+        controller.close();
+      },
+    });
+
+  it('reads a chunked body (no content-length) arriving in pieces', async () => {
+    const response = await fetch(t.endpoints.token, {
+      method: 'POST',
+      headers: { 'content-type': form, authorization: basicAuthorization('primary', t.secrets.primary) },
+      body: streamed(['grant_type=client_', 'credentials&sco', 'pe=read']),
+      duplex: 'half',
+    } as RequestInit);
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { scope?: string }).scope).toBe('read');
+  });
+
+  it('refuses a chunked body that grows past 64 KiB with 413, and keeps serving', async () => {
+    const response = await fetch(t.endpoints.token, {
+      method: 'POST',
+      headers: { 'content-type': form, authorization: basicAuthorization('primary', t.secrets.primary) },
+      body: streamed(['grant_type=client_credentials&scope=', ...Array.from({ length: 20 }, () => 'r'.repeat(4096))]),
+      duplex: 'half',
+    } as RequestInit).catch((error: Error) => error);
+    // The server may close the connection before the client has sent everything: either the 413 or a reset.
+    if (response instanceof Response) {
+      expect(response.status).toBe(413);
+      expect(response.headers.get('cache-control')).toBe('no-store');
+    }
+    const after = await tokenRequest(t.endpoints.token, { grant_type: 'client_credentials' }, t.primary);
+    expect(after.status).toBe(200);
+  });
+
+  it('takes a query string on the path, and leaves other methods to fastify (404)', async () => {
+    const withQuery = await rawPost(`${t.endpoints.token}?trace=1`, 'grant_type=client_credentials', {
+      'content-type': form,
+      authorization: basicAuthorization('primary', t.secrets.primary),
+    });
+    expect(withQuery.status).toBe(200);
+    const get = await fetch(t.endpoints.token);
+    expect(get.status).toBe(404);
+    const longer = await rawPost(`${t.endpoints.token}x`, 'grant_type=client_credentials', { 'content-type': form });
+    expect(longer.status).toBe(404);
+  });
+
+  it('answers a body without a content type with 415, an empty one with 400', async () => {
+    const typeless = await fetch(t.endpoints.token, { method: 'POST', body: new Uint8Array([0x61]) });
+    expect(typeless.status).toBe(415);
+    const empty = await fetch(t.endpoints.token, { method: 'POST' });
+    expect(empty.status).toBe(400);
+    expect(((await empty.json()) as { error: string }).error).toBe('invalid_request');
+  });
+});
+
 describe('scope and resource (T05, T11 aud)', () => {
   it('refuses a scope the client is not registered for with invalid_scope', async () => {
     const answer = await tokenRequest(t.endpoints.token, { grant_type: 'client_credentials', scope: 'read write' }, t.post);

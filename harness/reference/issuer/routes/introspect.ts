@@ -3,10 +3,9 @@ import type { FastifyInstance } from 'fastify';
 import { unauthorizedClient } from '../../../oauth/oauth-error.ts';
 import { authenticateClient } from '../client-auth.ts';
 import { type IssuerContext, paths } from '../context.ts';
-import { readForm, requireParam } from '../form.ts';
+import { readForm, requireFormBody, requireParam } from '../form.ts';
 import { hashSecretValue, type RefreshTokenRecord } from '../store.ts';
 import { resolveAccessToken, revokeAccessToken, revokeFamily } from '../tokens.ts';
-import { requireFormBody } from './token.ts';
 
 function activeRefreshToken(ctx: IssuerContext, token: string): RefreshTokenRecord | undefined {
   const record = ctx.store.refreshTokens.get(hashSecretValue(token));
@@ -17,7 +16,7 @@ function activeRefreshToken(ctx: IssuerContext, token: string): RefreshTokenReco
 export function registerIntrospection(app: FastifyInstance, ctx: IssuerContext): void {
   app.post(paths.introspect, async (request, reply) => {
     reply.header('cache-control', 'no-store');
-    requireFormBody(request);
+    requireFormBody(request.headers['content-type']);
     const form = readForm(request.body);
     await authenticateClient(ctx, request.headers.authorization, form.params, { allowPublic: false });
     const token = requireParam(form, 'token');
@@ -59,7 +58,7 @@ export function registerIntrospection(app: FastifyInstance, ctx: IssuerContext):
 
   app.post(paths.revoke, async (request, reply) => {
     reply.header('cache-control', 'no-store');
-    requireFormBody(request);
+    requireFormBody(request.headers['content-type']);
     const form = readForm(request.body);
     const { client } = await authenticateClient(ctx, request.headers.authorization, form.params, { allowPublic: true });
     const token = requireParam(form, 'token');
