@@ -261,7 +261,7 @@ describe.skipIf(!hasDocker)('tokenproof load --env containers', () => {
     const dir = join(out, readdirSync(out).find((name) => name !== 'latest')!);
     const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as RunResult;
     expect(report.slo.filter((verdict) => !verdict.ok).map((verdict) => verdict.name)).toEqual(['validationP95']);
-    const load = report.phases.find((phase) => phase.name === 'load')?.details?.['load'] as {
+    const load = report.phases?.find((phase) => phase.name === 'load')?.details?.['load'] as {
       k6: { where: string; image: string; network: string };
       requests: number;
       correctness: { sent: Record<string, number>; wronglyAccepted: Record<string, number>; validRefused: number };
