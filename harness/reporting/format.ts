@@ -91,3 +91,62 @@ export function fixedLine(fixed: FixedFinding): string {
 export function phasesLine(phases: readonly PhaseSummary[]): string {
   return phases.map((phase) => `${phase.name} ${formatDuration(phase.durationMs)}`).join(' · ');
 }
+
+/** What the reports read of a chaos phase's details (harness/engine/chaos.ts; resilience.ts PhaseStats, Recovery). */
+interface GamedayDetails {
+  gameday?: unknown;
+  phases?: { name?: unknown; kind?: unknown; label?: unknown; availability?: unknown; p95?: unknown; errorRate?: unknown }[];
+  recoveries?: { fault?: unknown; recoveryMs?: unknown; threshold?: unknown }[];
+}
+
+/** One phase of a game day as the reports show it; a measure absent from the details is undefined. */
+export interface GamedayRow {
+  /** The phase's name, with its label in parentheses when it has one. */
+  phase: string;
+  kind: string;
+  availability?: number;
+  p95Ms?: number;
+  errorRate?: number;
+  /** Fault phases only: ms from the fault's end to recovery, `never`, or undefined when not judged. */
+  recovery?: number | 'never';
+}
+
+export interface GamedayTable {
+  gameday: string;
+  rows: GamedayRow[];
+}
+
+const finite = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
+
+/** The game days of a run's chaos phases, one table each (summary.md and index.html render them). */
+export function gamedayTables(result: Pick<RunResult, 'phases'>): GamedayTable[] {
+  const tables: GamedayTable[] = [];
+  for (const phase of result.phases ?? []) {
+    const details = phase.details?.['chaos'] as GamedayDetails | undefined;
+    if (!details || !Array.isArray(details.phases) || details.phases.length === 0) continue;
+    const recoveries = new Map((details.recoveries ?? []).map((recovery) => [String(recovery.fault), recovery]));
+    const rows = details.phases.map((stats): GamedayRow => {
+      const name = String(stats.name ?? '');
+      const kind = String(stats.kind ?? '');
+      const found = kind === 'fault' ? recoveries.get(name) : undefined;
+      const recovery = found ? (finite(found.recoveryMs) ?? 'never') : undefined;
+      const row: GamedayRow = { phase: typeof stats.label === 'string' ? `${name} (${stats.label})` : name, kind };
+      const availability = finite(stats.availability);
+      const p95Ms = finite(stats.p95);
+      const errorRate = finite(stats.errorRate);
+      return {
+        ...row,
+        ...(availability !== undefined && { availability }),
+        ...(p95Ms !== undefined && { p95Ms }),
+        ...(errorRate !== undefined && { errorRate }),
+        ...(recovery !== undefined && { recovery }),
+      };
+    });
+    tables.push({ gameday: String(details.gameday ?? 'chaos'), rows });
+  }
+  return tables;
+}
+
+/** How every report words the recovery time. */
+export const recoveryNote =
+  "Recovery time: from the fault's end until every following second of the recovery stretch is at the recovery availability SLO (C06).";

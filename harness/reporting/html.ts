@@ -16,7 +16,16 @@ import { formatDuration } from '../lib/duration.ts';
 import type { PhaseSummary, Reporter, RunResult } from '../results/model.ts';
 import { outcomes, summarize } from '../results/model.ts';
 import { escapeHtml, jsonForScript } from './escape.ts';
-import { expectedChecks, fixedAdvice, fixedLine, outcomePhrases, suitesOf, verdictOf } from './format.ts';
+import {
+  expectedChecks,
+  fixedAdvice,
+  fixedLine,
+  gamedayTables,
+  outcomePhrases,
+  recoveryNote,
+  suitesOf,
+  verdictOf,
+} from './format.ts';
 import { durationBars, outcomeDonut, stackedBar, timelineChart } from './html/charts.ts';
 import { htmlData, outcomeTitles } from './html/data.ts';
 
@@ -157,6 +166,44 @@ function timelineSection(result: RunResult): string {
   return `<section class="panel" id="timeline"><h2>Timeline <span class="muted">load over the run, fault windows shaded</span></h2><div class="charts">${charts}</div>${legend}</section>`;
 }
 
+/** One table per game day (format.ts gamedayTables, as in summary.md): each phase's availability as a bar, p95, error rate, recovery. */
+function gamedaySection(result: RunResult): string {
+  const tables = gamedayTables(result);
+  if (tables.length === 0) return '';
+  const percent = (value: number | undefined) => (value === undefined ? '–' : `${(value * 100).toFixed(2)} %`);
+  const ms = (value: number | undefined) => (value === undefined ? '–' : formatDuration(value));
+  const body = tables
+    .map((table) => {
+      const rows = table.rows
+        .map((row) => {
+          const bar =
+            row.availability === undefined
+              ? ''
+              : // SVG geometry, not a style attribute: the page's CSP allows no inline styles.
+                `<svg class="avail-bar" width="60" height="6" viewBox="0 0 60 6" aria-hidden="true"><rect class="track" width="60" height="6" rx="3"/><rect class="fill" width="${(Math.min(1, Math.max(0, row.availability)) * 60).toFixed(1)}" height="6" rx="3"/></svg>`;
+          const recovery =
+            row.kind !== 'fault' ? '' : row.recovery === undefined ? '–' : row.recovery === 'never' ? 'never' : ms(row.recovery);
+          const cell = `gd${row.kind === 'fault' ? ' gd-fault' : ''}`;
+          const cells = [
+            escapeHtml(row.phase),
+            escapeHtml(row.kind),
+            `${bar}${percent(row.availability)}`,
+            escapeHtml(ms(row.p95Ms)),
+            percent(row.errorRate),
+            escapeHtml(recovery),
+          ];
+          return `<tr data-kind="${escapeHtml(row.kind)}">${cells.map((content, index) => `<td class="${cell}${index > 1 ? ' num' : ''}">${content}</td>`).join('')}</tr>`;
+        })
+        .join('');
+      return (
+        `<h3>${escapeHtml(table.gameday)}</h3><table class="gameday"><thead><tr><th class="gd">Phase</th><th class="gd">Kind</th><th class="gd num">Availability</th>` +
+        `<th class="gd num">p95</th><th class="gd num">Error rate</th><th class="gd num">Recovery time</th></tr></thead><tbody>${rows}</tbody></table>`
+      );
+    })
+    .join('');
+  return `<section class="panel" id="gamedays"><h2>Game days <span class="muted">per phase: baseline, fault, recovery</span></h2>${body}<p class="muted">${escapeHtml(recoveryNote)}</p></section>`;
+}
+
 function suitesTable(result: RunResult): string {
   const rows = suitesOf(result).map((suite) => {
     const checks = result.checks.filter((check) => check.suite === suite);
@@ -211,6 +258,7 @@ ${outcomeCards(result)}
 </section>
 ${fixedSection(result)}
 ${timelineSection(result)}
+${gamedaySection(result)}
 <section class="panel" id="checks-panel">
 <h2>Checks <span class="muted">most urgent first</span></h2>
 <div class="filters">

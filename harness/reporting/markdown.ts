@@ -13,8 +13,10 @@ import {
   expectedChecks,
   expectedSuffix,
   fixedLine,
+  gamedayTables,
   outcomePhrases,
   phasesLine,
+  recoveryNote,
   suitesOf,
   verdictOf,
 } from './format.ts';
@@ -154,7 +156,7 @@ export function toMarkdown(result: RunResult, options: MarkdownOptions = {}): st
     }
   }
 
-  lines.push(...gamedayTables(result));
+  lines.push(...gamedaySections(result));
 
   const suites = suitesOf(result);
   if (suites.length > 0) {
@@ -193,58 +195,34 @@ export function toMarkdown(result: RunResult, options: MarkdownOptions = {}): st
   return lines.join('\n');
 }
 
-/** What summary.md reads of a chaos phase's details (harness/engine/chaos.ts; resilience.ts PhaseStats, Recovery). */
-interface GamedayDetails {
-  gameday?: unknown;
-  phases?: { name?: unknown; kind?: unknown; label?: unknown; availability?: unknown; p95?: unknown; errorRate?: unknown }[];
-  recoveries?: { fault?: unknown; recoveryMs?: unknown; threshold?: unknown }[];
-}
-
-const numberOr = (value: unknown): number | undefined =>
-  typeof value === 'number' && Number.isFinite(value) ? value : undefined;
-const percentCell = (value: unknown) => {
-  const number = numberOr(value);
-  return number === undefined ? '–' : `${(number * 100).toFixed(2)} %`;
-};
-const msCell = (value: unknown) => {
-  const number = numberOr(value);
-  return number === undefined ? '–' : `${Math.round(number)} ms`;
-};
+const percentCell = (value: number | undefined) => (value === undefined ? '–' : `${(value * 100).toFixed(2)} %`);
+const msCell = (value: number | undefined) => (value === undefined ? '–' : `${Math.round(value)} ms`);
 
 /** One table per game day: its phases (baseline, fault, recovery) with availability, p95, error rate and recovery time. */
-function gamedayTables(result: RunResult): string[] {
+function gamedaySections(result: RunResult): string[] {
   const lines: string[] = [];
-  for (const phase of result.phases ?? []) {
-    const details = phase.details?.['chaos'] as GamedayDetails | undefined;
-    if (!details || !Array.isArray(details.phases) || details.phases.length === 0) continue;
-    const recoveries = new Map((details.recoveries ?? []).map((recovery) => [String(recovery.fault), recovery]));
+  for (const table of gamedayTables(result)) {
     lines.push(
       '',
-      `### Game day: ${markdownCell(String(details.gameday ?? 'chaos'))}`,
+      `### Game day: ${markdownCell(table.gameday)}`,
       '',
       '| Phase | Kind | Availability | p95 | Error rate | Recovery time |',
       '| --- | --- | ---: | ---: | ---: | ---: |',
     );
-    for (const stats of details.phases) {
-      const name = String(stats.name ?? '');
-      const label = typeof stats.label === 'string' ? ` (${stats.label})` : '';
-      const recovery = stats.kind === 'fault' ? recoveries.get(name) : undefined;
+    for (const row of table.rows) {
       const recoveryCell =
-        stats.kind !== 'fault' ? '' : !recovery ? '–' : recovery.recoveryMs === undefined ? 'never' : msCell(recovery.recoveryMs);
+        row.kind !== 'fault' ? '' : row.recovery === undefined ? '–' : row.recovery === 'never' ? 'never' : msCell(row.recovery);
       const cells = [
-        markdownCell(`${name}${label}`),
-        markdownCell(String(stats.kind ?? '')),
-        percentCell(stats.availability),
-        msCell(stats.p95),
-        percentCell(stats.errorRate),
+        markdownCell(row.phase),
+        markdownCell(row.kind),
+        percentCell(row.availability),
+        msCell(row.p95Ms),
+        percentCell(row.errorRate),
         recoveryCell,
       ];
       lines.push(`| ${cells.join(' | ')} |`);
     }
-    lines.push(
-      '',
-      "Recovery time: from the fault's end until every following second of the recovery stretch is at the recovery availability SLO (C06).",
-    );
+    lines.push('', recoveryNote);
   }
   return lines;
 }

@@ -4,7 +4,7 @@ import { Script } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { niceStep, outcomeDonut, timelineChart } from '../../harness/reporting/html/charts.ts';
 import { htmlData, pageScript, renderHtmlReport } from '../../harness/reporting/html.ts';
-import { fixtureRunResult, fixtureWithExpectations } from '../fixtures/run-result.ts';
+import { fixtureRunResult, fixtureWithExpectations, fixtureWithGameday } from '../fixtures/run-result.ts';
 
 const sha256 = (text: string) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
 
@@ -122,6 +122,28 @@ describe('the page script and its data', () => {
     expect(htmlData(fixtureWithExpectations()).run.expected).toBe(2);
     const plain = renderHtmlReport(fixtureRunResult());
     expect(plain).not.toContain('id="fixed"');
+  });
+});
+
+describe('game days', () => {
+  it('renders one per-phase table per game day, as summary.md does, with availability bars inside the CSP', () => {
+    const html = renderHtmlReport(fixtureWithGameday());
+    const section = html.split('<section class="panel" id="gamedays">')[1]!.split('</section>')[0]!;
+    expect(section).toContain('<h3>idp-outage</h3>');
+    const rows = [...section.matchAll(/<tr data-kind="([^"]+)">(.*?)<\/tr>/g)].map(([, kind, cells]) => [
+      kind,
+      ...[...cells!.matchAll(/<td[^>]*>(.*?)<\/td>/g)].map(([, cell]) => cell!.replace(/<svg.*?<\/svg>/, '')),
+    ]);
+    expect(rows).toEqual([
+      ['baseline', 'baseline', 'baseline', '100.00 %', '4 ms', '0.00 %', ''],
+      ['fault', 'outage (idp-outage on jwks)', 'fault', '98.71 %', '13 ms', '1.29 %', '1.00 s'],
+      ['recovery', 'recovery', 'recovery', '99.50 %', '5 ms', '0.50 %', ''],
+      ['fault', 'hang (idp-hang | on jwks)', 'fault', '–', '–', '–', 'never'],
+    ]);
+    // The bar is SVG geometry: a style attribute would be blocked by the page's CSP.
+    expect(section).toContain('<rect class="fill" width="59.2"');
+    expect(section).not.toContain('style=');
+    expect(renderHtmlReport(fixtureRunResult())).not.toContain('id="gamedays"');
   });
 });
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { markdownCell, toMarkdown } from '../../harness/reporting/markdown.ts';
 import type { CheckResult } from '../../harness/results/model.ts';
 import { summarize } from '../../harness/results/model.ts';
-import { fixtureRunResult, fixtureWithExpectations } from '../fixtures/run-result.ts';
+import { fixtureRunResult, fixtureWithExpectations, fixtureWithGameday } from '../fixtures/run-result.ts';
 
 describe('summary.md', () => {
   it('leads with the verdict and the totals, and links the full report', () => {
@@ -112,36 +112,7 @@ describe('summary.md', () => {
     expect(strict).toContain('### Fixed: listed as expected, no longer happening (fails the run: --strict-expect)');
   });
   it('has a per-phase table for a game day: availability, p95, error rate and recovery time', () => {
-    const result = fixtureRunResult();
-    result.phases = result.phases!.map((phase) =>
-      phase.name !== 'chaos'
-        ? phase
-        : {
-            ...phase,
-            details: {
-              chaos: {
-                gameday: 'idp-outage',
-                phases: [
-                  { name: 'baseline', kind: 'baseline', availability: 1, p95: 4.2, errorRate: 0 },
-                  {
-                    name: 'outage',
-                    kind: 'fault',
-                    label: 'idp-outage on jwks',
-                    availability: 0.9871,
-                    p95: 12.6,
-                    errorRate: 0.0129,
-                  },
-                  { name: 'recovery', kind: 'recovery', availability: 0.995, p95: 5, errorRate: 0.005 },
-                  { name: 'hang', kind: 'fault', label: 'idp-hang | on jwks' },
-                ],
-                recoveries: [
-                  { fault: 'outage', faultEndMs: 8000, recoveryMs: 1000, threshold: 0.99 },
-                  { fault: 'hang', faultEndMs: 12000, threshold: 0.99 },
-                ],
-              },
-            },
-          },
-    );
+    const result = fixtureWithGameday();
     const section = toMarkdown(result)
       .split('### Game day: idp-outage')[1]!
       .split(/###|<details>/)[0]!;
