@@ -21,7 +21,7 @@ export interface ChaosOptions {
   target?: string;
   gameday: string;
   emit?: string;
-  /** An existing toxiproxy's control URL (docker-compose's); default: the harness starts its own. */
+  /** An existing toxiproxy's control URL; default: the profile's chaos.toxiproxy.url, else the harness starts its own. */
   toxiproxy?: string;
   /** Where the reference stack runs without --target (`--env containers`: in Docker) and its RS replicas. */
   env?: 'embedded' | 'containers';
