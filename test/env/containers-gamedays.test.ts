@@ -88,7 +88,8 @@ describe.skipIf(!hasDocker)('game days in the containers environment', () => {
       introspection: { ...config.introspection!, cacheTtl: '0s', negativeCacheTtl: '0s' },
     }));
     const output = await runGameday(prepared, 'introspection-latency', flawed);
-    expect((output.details?.['chaos'] as ChaosDetails).resourceServer).toBe(flawed.resourceServer.url);
+    const details = output.details?.['chaos'] as ChaosDetails | undefined;
+    expect(details?.resourceServer).toBe(flawed.resourceServer.url);
     expect(outcomes(output)['C03'], explain(output)).toBe('fail');
     expect(runFailed({ checks: output.checks, slo: output.slo ?? [] })).toBe(true);
   }, 90_000);
