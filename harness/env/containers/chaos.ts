@@ -3,8 +3,9 @@
  * drives the toxiproxy container through its published API, on proxies that already sit on the
  * run's network between each resource server and its issuer. harness/faults' own `addLink`
  * creates listeners on the toxiproxy's 127.0.0.1, which inside a container only that container
- * reaches; so the links here are the pre-created proxies, named as they are in toxiproxy, and
- * the faults, `reset()` and the clean-up at the end act on them unchanged.
+ * reaches; so the links here are the pre-created proxies, adopted (`adoptLink`) under their
+ * toxiproxy names: the faults and `reset()` act on them unchanged, and the end leaves them as
+ * they were started (enabled, no toxics).
  *
  * Subjects, as in the embedded stack (harness/faults/embedded-subjects.ts):
  * - jwt: `rs-forged`, the resource server that trusts the harness test issuer, its JWKS fetched
@@ -17,7 +18,8 @@
  *   `jwks` and `revocation-events` proxies (which every replica shares); admin clock, revocation.
  * Each has the `token` link: the `token` proxy, published on 127.0.0.1, is the load clients' way
  * to the issuer (token endpoint, introspection, revocation); its `proxied` rewrites the issuer's
- * published origin (the issuer identifier, unchanged) to the proxy's.
+ * published origin (the issuer identifier, unchanged) to the proxy's, which k6 in a container
+ * reaches as `toxiproxy:9404` (harness/env/containers/k6-runner.ts rewrites published origins).
  */
 
 import type { ChaosEnvironment, ChaosSubject } from '../../faults/chaos-environment.ts';
