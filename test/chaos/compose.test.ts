@@ -17,9 +17,11 @@ import { chaos } from '../../harness/cli/chaos.ts';
 import { type Compose, ensureDockerCompose, ensureDockerEngine } from '../../harness/env/containers/docker.ts';
 import { imageRefs, packageVersion } from '../../harness/env/containers/images.ts';
 import { freePort } from '../../harness/env/free-port.ts';
+import { profileChaosSubjects } from '../../harness/faults/profile-subjects.ts';
 import { type FaultLink, startToxiproxy, type ToxiproxyServer } from '../../harness/faults/toxiproxy.ts';
 import { TokenproofError } from '../../harness/lib/errors.ts';
 import { pollUntil } from '../../harness/lib/poll.ts';
+import { loadProfile } from '../../harness/profile/load.ts';
 import { runCommand } from '../../harness/tools/command.ts';
 import { findOnPath, repoRoot } from '../../harness/tools/paths.ts';
 import { cliMain, runCli } from '../support/cli.ts';
@@ -110,6 +112,46 @@ describe('the profile chaos block', () => {
     expect(error.message).toMatch(/fix: name a proxy it has in .*no-proxy\.yaml \(chaos\.toxiproxy\.links\.jwks\)/);
     // The adopted proxy is left as it was found.
     expect(await toxiproxy.state({ proxyName: 'issuer' } as FaultLink)).toMatchObject({ enabled: true, toxics: [] });
+  });
+
+  it('gives an issuer-trusting RS the declared links: jwt and propagation for a JWT RS, introspection for an introspecting one', async () => {
+    const owner = new Toxiproxy(toxiproxy.url);
+    for (const name of ['jwks', 'revocation-events', 'introspection'])
+      await owner.createProxy({ name, listen: '127.0.0.1:0', upstream: '127.0.0.1:9' });
+    try {
+      for (const mode of ['jwt', 'introspection'] as const) {
+        const file = profile(
+          `subjects-${mode}`,
+          [
+            'chaos:',
+            `  toxiproxy: { url: "${toxiproxy.url}", links: { token: issuer, jwks: jwks, revocation-events: revocation-events, introspection: introspection } }`,
+            `  resourceServer: ${mode}`,
+          ].join('\n'),
+        );
+        const { profile: loaded, baseDir } = loadProfile(file);
+        const run = await startToxiproxy({ url: toxiproxy.url, logDir: dir });
+        try {
+          const environment = await profileChaosSubjects(run, { name: mode, profile: loaded, baseDir, file }, undefined);
+          expect(Object.keys(environment.subjects).sort()).toEqual(mode === 'jwt' ? ['jwt', 'propagation'] : ['introspection']);
+          expect([...run.links.values()].map((link) => `${link.name}=${link.proxyName}`).sort()).toEqual([
+            'introspection=introspection',
+            'jwks=jwks',
+            'revocation-events=revocation-events',
+            'token=issuer',
+          ]);
+          // The clients' side of the token proxy is the issuer identifier the profile names.
+          expect(run.links.get('token')?.listenOrigin).toBe('http://127.0.0.1:9');
+          expect(environment.notes.join('\n')).toContain("the token link is the target's own proxy issuer");
+          if (mode === 'jwt') expect(environment.notes.join('\n')).toContain('no game-day subject uses it');
+        } finally {
+          await run.stop();
+        }
+        // Adopted, so still there after stop().
+        expect(Object.keys(await owner.getAll()).sort()).toEqual(['introspection', 'issuer', 'jwks', 'revocation-events']);
+      }
+    } finally {
+      for (const name of ['jwks', 'revocation-events', 'introspection']) await (await owner.get(name)).remove();
+    }
   });
 
   it('a toxiproxy that does not answer is exit 3 naming the URL and the field to fix', async () => {
