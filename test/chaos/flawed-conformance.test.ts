@@ -4,23 +4,14 @@
  * ones, rs-errors for the introspection ones), so a resilience check that fails one fails
  * because of its flaw under the fault, not because of a conformance bug.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PreparedEnvironment } from '../../harness/engine/environment.ts';
+import { describe, expect, it } from 'vitest';
 import { profileSchema } from '../../harness/profile/schema.ts';
 import type { Target } from '../../harness/runner/target.ts';
 import { type ChaosFlaw, chaosFlaws, startFlawedChaosRs, subjectOfFlaw } from '../support/flawed-chaos-rs.ts';
 import { runSelected } from '../support/run-checks.ts';
-import { chaosEnvironment } from './run-gameday.ts';
+import { sharedChaosStack } from './run-gameday.ts';
 
-let prepared: { environment: PreparedEnvironment; runDir: string };
-
-beforeAll(async () => {
-  prepared = await chaosEnvironment();
-}, 120_000);
-
-afterAll(async () => {
-  await prepared?.environment.stop();
-});
+const prepared = sharedChaosStack();
 
 function targetFor(protectedUrl: string, flaw: ChaosFlaw): Target {
   const { environment } = prepared;

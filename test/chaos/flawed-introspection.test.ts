@@ -3,22 +3,11 @@
  * (test/support/flawed-chaos-rs.ts, one flaw each) fails the check of its matching game day,
  * under real k6 load and real toxiproxy faults; the correct reference passes the same game days (reference-introspection.test.ts).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PreparedEnvironment } from '../../harness/engine/environment.ts';
-import { runFailed } from '../../harness/results/model.ts';
-import { type ChaosFlaw, subjectOfFlaw } from '../support/flawed-chaos-rs.ts';
-import { gamedayAgainst } from './flawed-rs.ts';
-import { chaosEnvironment, explain, outcomes } from './run-gameday.ts';
+import { describe } from 'vitest';
+import type { ChaosFlaw } from '../support/flawed-chaos-rs.ts';
+import { flawFailsCheck, sharedChaosStack } from './run-gameday.ts';
 
-let prepared: { environment: PreparedEnvironment; runDir: string };
-
-beforeAll(async () => {
-  prepared = await chaosEnvironment();
-}, 120_000);
-
-afterAll(async () => {
-  await prepared?.environment.stop();
-});
+const prepared = sharedChaosStack();
 
 const cases: [ChaosFlaw, string, string][] = [
   ['fails-open', 'idp-hang', 'C02'],
@@ -27,11 +16,5 @@ const cases: [ChaosFlaw, string, string][] = [
 ];
 
 describe('flawed resource servers fail the resilience check of their game day', () => {
-  for (const [flaw, gameday, code] of cases) {
-    it(`${flaw}: ${gameday} fails ${code}`, async () => {
-      const output = await gamedayAgainst(prepared, flaw, subjectOfFlaw[flaw], gameday);
-      expect(outcomes(output)[code], explain(output)).toBe('fail');
-      expect(runFailed({ checks: output.checks, slo: output.slo ?? [] })).toBe(true);
-    }, 90_000);
-  }
+  flawFailsCheck(prepared, cases);
 });

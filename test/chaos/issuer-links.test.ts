@@ -8,20 +8,11 @@
  *   is cut reaches it only after the outage (the fault really sits in front of it), and within
  *   slo.revocationPropagation of the issuer coming back.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PreparedEnvironment } from '../../harness/engine/environment.ts';
+import { describe, expect, it } from 'vitest';
 import type { PhaseStats } from '../../harness/faults/resilience.ts';
-import { chaosEnvironment, explain, outcomes, runGameday } from './run-gameday.ts';
+import { expectSlosHeld, explain, outcomes, runGameday, sharedChaosStack } from './run-gameday.ts';
 
-let prepared: { environment: PreparedEnvironment; runDir: string };
-
-beforeAll(async () => {
-  prepared = await chaosEnvironment();
-}, 120_000);
-
-afterAll(async () => {
-  await prepared?.environment.stop();
-});
+const prepared = sharedChaosStack();
 
 describe('the token link between the load clients and the issuer', () => {
   it('issuance-outage: issuance fails in the outage only, then recovers (C06)', async () => {
@@ -62,10 +53,7 @@ describe("V08's issuer-trusting RS under revocation during an outage", () => {
     expect(details.resourceServer).toBe(profile.propagation?.resourceServers?.[0]);
     expect(details.links.map((link) => link.name).sort()).toEqual(['propagation-events', 'propagation-jwks', 'token']);
     expect(outcomes(output), explain(output)).toMatchObject({ C01: 'pass', C06: 'pass', C07: 'pass' });
-    expect(
-      output.slo?.every((slo) => slo.ok),
-      explain(output),
-    ).toBe(true);
+    expectSlosHeld(output);
     const outage = details.phases.find((phase) => phase.name === 'outage')!;
     expect(details.revocations).toHaveLength(2);
     for (const revocation of details.revocations) {

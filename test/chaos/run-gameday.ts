@@ -1,34 +1,51 @@
 /**
- * Shared by the chaos tests: one embedded stack prepared for chaos (real toxiproxy, real
- * reference servers), a game day run in-process through the chaos phase against it, with the
- * subject optionally replaced by a (flawed) resource server of the test's own.
+ * Shared by the chaos tests: one embedded stack prepared for chaos per test file
+ * (`sharedChaosStack`: real toxiproxy, real reference servers), a game day run in-process through
+ * the chaos phase against it, with the subject optionally replaced by a (flawed) resource server
+ * of the test's own (`gamedayAgainst`, `flawFailsCheck`).
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { chaosPhase } from '../../harness/engine/chaos.ts';
 import { type PreparedEnvironment, prepareEnvironment } from '../../harness/engine/environment.ts';
 import type { PhaseOutput } from '../../harness/engine/phase.ts';
-import type { ChaosSubject } from '../../harness/faults/chaos-environment.ts';
+import type { ChaosSubject, SubjectName } from '../../harness/faults/chaos-environment.ts';
 import { loadGameday } from '../../harness/faults/gameday.ts';
 import { Redactor } from '../../harness/lib/redactor.ts';
+import { runFailed } from '../../harness/results/model.ts';
 import { repoRoot } from '../../harness/tools/paths.ts';
+import { type ChaosFlaw, startFlawedChaosRs, subjectOfFlaw } from '../support/flawed-chaos-rs.ts';
 
-export async function chaosEnvironment(): Promise<{ environment: PreparedEnvironment; runDir: string }> {
+export interface ChaosStack {
+  environment: PreparedEnvironment;
+  runDir: string;
+}
+
+export async function chaosEnvironment(): Promise<ChaosStack> {
   const runDir = mkdtempSync(join(tmpdir(), 'tokenproof-chaos-test-'));
   const environment = await prepareEnvironment({ runDir, redactor: new Redactor(), chaos: {} });
   return { environment, runDir };
+}
+
+/** The test file's one chaos stack: prepared in its beforeAll, stopped in its afterAll (filled in by then). */
+export function sharedChaosStack(): ChaosStack {
+  const stack = {} as ChaosStack;
+  beforeAll(async () => {
+    Object.assign(stack, await chaosEnvironment());
+  }, 120_000);
+  afterAll(async () => {
+    await stack.environment?.stop();
+  });
+  return stack;
 }
 
 export function gamedayFile(name: string): string {
   return join(repoRoot, 'scenarios', 'gamedays', `${name}.yaml`);
 }
 
-export async function runGameday(
-  prepared: { environment: PreparedEnvironment; runDir: string },
-  name: string,
-  subject?: ChaosSubject,
-): Promise<PhaseOutput> {
+export async function runGameday(prepared: ChaosStack, name: string, subject?: ChaosSubject): Promise<PhaseOutput> {
   const gameday = loadGameday(gamedayFile(name));
   const chaos = prepared.environment.chaos!;
   const environment: PreparedEnvironment = subject
@@ -55,4 +72,41 @@ export function explain(output: PhaseOutput): string {
     ...output.checks.map((check) => `${check.catalog} ${check.outcome}: ${check.reason}`),
     ...(output.slo ?? []).map((slo) => `${slo.ok ? 'ok' : 'BREACHED'} ${slo.name}: ${slo.observed} (${slo.threshold})`),
   ].join('\n');
+}
+
+/** A game day against a flawed RS (or, with flaw undefined, the same in-process RS without a flaw) in place of the subject. */
+export async function gamedayAgainst(
+  prepared: ChaosStack,
+  flaw: ChaosFlaw | undefined,
+  subject: SubjectName,
+  gameday: string,
+): Promise<PhaseOutput> {
+  const rs = await startFlawedChaosRs(prepared.environment.chaos!, subject, flaw, {
+    secondarySecret: prepared.environment.credentials!['TOKENPROOF_SECONDARY_SECRET']!,
+    jwksUri: prepared.environment.testIssuer!.jwksUri,
+  });
+  try {
+    return await runGameday(prepared, gameday, rs.subject);
+  } finally {
+    await rs.close();
+  }
+}
+
+/** Every SLO verdict of the game day held. */
+export function expectSlosHeld(output: PhaseOutput): void {
+  expect(
+    output.slo?.every((slo) => slo.ok),
+    explain(output),
+  ).toBe(true);
+}
+
+/** One test per [flaw, game day, check]: the flawed RS fails that check, and so the run. */
+export function flawFailsCheck(stack: ChaosStack, cases: [ChaosFlaw, string, string][]): void {
+  for (const [flaw, gameday, code] of cases) {
+    it(`${flaw}: ${gameday} fails ${code}`, async () => {
+      const output = await gamedayAgainst(stack, flaw, subjectOfFlaw[flaw], gameday);
+      expect(outcomes(output)[code], explain(output)).toBe('fail');
+      expect(runFailed({ checks: output.checks, slo: output.slo ?? [] })).toBe(true);
+    }, 90_000);
+  }
 }
