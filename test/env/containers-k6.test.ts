@@ -211,15 +211,18 @@ describe.skipIf(!hasDocker)('the k6 image on a network', () => {
         intervalMs: 100,
       });
       expect(wrote.value).toBe(true);
-      expect(docker(['ps', '--filter', `label=${runLabel}=${runId}`, '--format', '{{.Names}} {{.Networks}}'])).toBe(
-        `${network}-k6-1 ${network}`,
+      expect(docker(['ps', '--filter', `label=${runLabel}=${runId}`, '--format', '{{.Names}} {{.Networks}}'])).toMatch(
+        new RegExp(`^${network}-k6-\\d+ ${network}$`),
       );
       abort.abort();
-      // k6 stopped on the SIGINT long before its 60 s: not 0 or 99, so an error carrying k6's exit.
-      expect(await settled).toMatch(/k6 \(in the container tokenproof-test[0-9a-f]+-k6-1\) exited with \d+/);
+      // k6 itself got the SIGINT (its ExternalAbort, 105, as on the host; not a kill) long before its 60 s.
+      expect(await settled).toMatch(
+        /k6 \(in the container tokenproof-test[0-9a-f]+-k6-\d+\) exited with 105: .*received a 'interrupt' signal/,
+      );
       expect((await listRunResources(runId)).containers).toEqual([]);
     } finally {
-      spawnSync('docker', ['rm', '-f', `${network}-k6-1`], { timeout: 30_000 });
+      const left = docker(['ps', '-aq', '--filter', `label=${runLabel}=${runId}`]);
+      if (left) spawnSync('docker', ['rm', '-f', ...left.split('\n')], { timeout: 30_000 });
       docker(['network', 'rm', network]);
     }
   });
