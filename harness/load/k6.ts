@@ -1,5 +1,7 @@
 /**
- * Runs the real k6 binary on a script from scenarios/ and returns its summary. Parameters and
+ * Runs the real k6 on a script from scenarios/ and returns its summary: the host binary here
+ * (runK6Script, hostK6Runner), the k6 image in a container in k6-container.ts, both behind
+ * `K6Runner` so the load phase and game days do not care which. Parameters and
  * secrets reach the script through the environment (k6's __ENV) or an owner-only file, never
  * through argv, so they do not show in a process list.
  *
