@@ -81,6 +81,34 @@ function jwtSubject(request: EmbeddedChaosRequest, token: FaultLink): ChaosSubje
   };
 }
 
+/**
+ * The reference RS in introspection mode for the `introspection` subject (embedded and containers):
+ * introspection and revocation events through their links, credentials from
+ * TOKENPROOF_SECONDARY_SECRET, caches long enough that the pool stays cached through a game day's
+ * fault window.
+ */
+export function introspectionRsConfig(
+  issuerUrl: string,
+  audience: string,
+  introspection: FaultLink,
+  events: FaultLink,
+): ResourceServerConfigInput {
+  return {
+    issuer: issuerUrl,
+    audience,
+    mode: 'introspection',
+    introspection: {
+      endpoint: introspection.proxied(`${issuerUrl}/introspect`),
+      clientId: 'secondary',
+      clientSecret: '${TOKENPROOF_SECONDARY_SECRET}',
+      cacheTtl: '30s',
+      negativeCacheTtl: '30s',
+      timeout: '1s',
+    },
+    revocationEvents: { url: events.proxied(`${issuerUrl}/events/revocations`), maxReconnectDelay: '1s' },
+  };
+}
+
 async function startIntrospectionSubject(
   request: EmbeddedChaosRequest,
   processes: LaunchedProcess[],
@@ -93,21 +121,7 @@ async function startIntrospectionSubject(
   const port = await freePort();
   const rsUrl = `http://127.0.0.1:${port}`;
   const audience = profile.propagation?.audience ?? 'api://reference';
-  const config: ResourceServerConfigInput = {
-    issuer: issuerUrl,
-    audience,
-    mode: 'introspection',
-    introspection: {
-      endpoint: introspection.proxied(`${issuerUrl}/introspect`),
-      clientId: 'secondary',
-      clientSecret: '${TOKENPROOF_SECONDARY_SECRET}',
-      // Long enough that the pool stays cached through a game day's fault window.
-      cacheTtl: '30s',
-      negativeCacheTtl: '30s',
-      timeout: '1s',
-    },
-    revocationEvents: { url: events.proxied(`${issuerUrl}/events/revocations`), maxReconnectDelay: '1s' },
-  };
+  const config = introspectionRsConfig(issuerUrl, audience, introspection, events);
   const configFile = join(request.workDir, 'resource-server-introspection.yaml');
   writeFileSync(configFile, stringify(config));
   request.log?.(`chaos: starting the introspection resource server on ${rsUrl} (introspection and events through toxiproxy)`);

@@ -23,7 +23,7 @@
  */
 
 import type { ChaosEnvironment, ChaosSubject } from '../../faults/chaos-environment.ts';
-import { adminClockSkew, forgerSkew, referenceIssuerClient } from '../../faults/embedded-subjects.ts';
+import { adminClockSkew, forgerSkew, introspectionRsConfig, referenceIssuerClient } from '../../faults/embedded-subjects.ts';
 import { type FaultLink, startToxiproxy, type ToxiproxyServer } from '../../faults/toxiproxy.ts';
 import type { Profile } from '../../profile/schema.ts';
 import type { ResourceServerConfigInput } from '../../reference/resource-server/config.ts';
@@ -115,21 +115,7 @@ export async function containersChaos(request: ContainersChaosRequest): Promise<
     revoke,
   };
   const introspectionSubject: ContainersChaos['introspectionSubject'] = async (role, configure = (config) => config) => {
-    const config: ResourceServerConfigInput = {
-      issuer: issuerUrl,
-      audience,
-      mode: 'introspection',
-      introspection: {
-        endpoint: introspection.proxied(`${issuerUrl}/introspect`),
-        clientId: 'secondary',
-        clientSecret: '${TOKENPROOF_SECONDARY_SECRET}',
-        // As the embedded stack's: the pool stays cached through a game day's fault window.
-        cacheTtl: '30s',
-        negativeCacheTtl: '30s',
-        timeout: '1s',
-      },
-      revocationEvents: { url: events.proxied(`${issuerUrl}/events/revocations`), maxReconnectDelay: '1s' },
-    };
+    const config = introspectionRsConfig(issuerUrl, audience, introspection, events);
     request.log?.(`chaos: starting ${role}, in introspection mode (introspection and events through toxiproxy)`);
     const url = await request.startResourceServer(role, configure(config), {
       TOKENPROOF_SECONDARY_SECRET: request.secondarySecret,
