@@ -87,7 +87,7 @@ export function tokenEndpoint(ctx: IssuerContext, log: FastifyBaseLogger): Handl
       if (!handler) throw new OAuthError('unsupported_grant_type', `grant_type ${grantType} is not supported`);
       if (!client.grantTypes.includes(grantType as GrantType))
         throw unauthorizedClient(`client ${client.id} may not use ${grantType}`);
-      const dpopJkt = await dpopThumbprint(ctx, request);
+      const dpopJkt = request.headers.dpop === undefined ? undefined : await dpopThumbprint(ctx, request);
       const response = handler({ ctx, client, form, ...(dpopJkt && { dpopJkt }) });
       observe(grantLabel, 'ok', started);
       return { status: 200, headers, body: response };
@@ -177,6 +177,8 @@ function tooLarge(request: IncomingMessage, response: ServerResponse): void {
 }
 
 async function dpopThumbprint(ctx: IssuerContext, request: IncomingMessage): Promise<string | undefined> {
+  // headersDistinct is built on first use; a request without the header (most) skips that.
+  if (request.headers.dpop === undefined) return undefined;
   const proof = dpopHeader(request.headersDistinct);
   if (proof === undefined) return undefined;
   if (!ctx.config.dpop.enabled) throw new OAuthError('invalid_dpop_proof', 'DPoP is not enabled on this issuer');
