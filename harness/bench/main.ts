@@ -74,6 +74,8 @@ export interface ProcessTimes {
   cpu: number;
   /** Seconds its threads were runnable but waited for a CPU (others had it); undefined without schedstat. */
   waiting: number | undefined;
+  /** CPU seconds of its main thread alone (JavaScript, the event loop, its syscalls); undefined without schedstat. */
+  mainThread: number | undefined;
 }
 
 /**
@@ -85,16 +87,18 @@ export function processTimes(pid: number): ProcessTimes | undefined {
   try {
     let running = 0;
     let waiting = 0;
+    let main = 0;
     for (const tid of readdirSync(`/proc/${pid}/task`)) {
       try {
         const [onCpu, onQueue] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ');
         running += Number(onCpu);
         waiting += Number(onQueue);
+        if (tid === String(pid)) main = Number(onCpu);
       } catch {
         // the thread ended between the listing and the read
       }
     }
-    if (running > 0) return { cpu: running / 1e9, waiting: waiting / 1e9 };
+    if (running > 0) return { cpu: running / 1e9, waiting: waiting / 1e9, mainThread: main / 1e9 };
   } catch {
     // no schedstat: fall back to /proc/<pid>/stat
   }
@@ -102,7 +106,7 @@ export function processTimes(pid: number): ProcessTimes | undefined {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the command name (which may hold spaces) start at state; utime and stime are 14 and 15.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { cpu: (Number(fields[11]) + Number(fields[12])) / 100, waiting: undefined };
+    return { cpu: (Number(fields[11]) + Number(fields[12])) / 100, waiting: undefined, mainThread: undefined };
   } catch {
     return undefined;
   }
@@ -124,6 +128,8 @@ export interface Measurement {
   coreShare: number | undefined;
   /** Its threads' run-queue time over the wall time (summed over threads): ready to run, the core held by another process. */
   waitShare: number | undefined;
+  /** Server CPU per request in microseconds, all threads and the main thread alone; undefined without schedstat. */
+  microsPerRequest: { all: number; mainThread: number } | undefined;
 }
 
 async function measured(pid: number, run: () => Promise<K6Run>): Promise<Measurement> {
@@ -141,6 +147,10 @@ async function measured(pid: number, run: () => Promise<K6Run>): Promise<Measure
     perCpuSecond: cpu ? requests / cpu : result.requestRate,
     coreShare: cpu && wall ? cpu / wall : undefined,
     waitShare: waiting !== undefined && wall ? waiting / wall : undefined,
+    microsPerRequest:
+      cpu && requests && before?.mainThread !== undefined && after?.mainThread !== undefined
+        ? { all: (cpu / requests) * 1e6, mainThread: ((after.mainThread - before.mainThread) / requests) * 1e6 }
+        : undefined,
   };
 }
 
@@ -152,6 +162,12 @@ interface BenchOptions {
   pin: Pinning;
   /** Where each server process writes a V8 CPU profile (`node --cpu-prof`), when set. */
   profileDir?: string;
+  /** Measure only the issuer or only the resource server (with its ceilings); both when unset. */
+  only?: 'issuer' | 'rs';
+  /** Another checkout whose `harness/cli/main.ts` runs the resource servers (an A/B against older code). */
+  rsTree?: string;
+  /** Another checkout whose issuer runs the issuer measurements and mints the resource server's tokens. */
+  issuerTree?: string;
 }
 
 const profiling = (options: BenchOptions) => (options.profileDir ? ['--cpu-prof', '--cpu-prof-dir', options.profileDir] : []);
@@ -179,7 +195,7 @@ async function startIssuerProcess(
       ...options.pin.server,
       globalThis.process.execPath,
       ...profiling(options),
-      cli,
+      options.issuerTree ? join(options.issuerTree, 'harness', 'cli', 'main.ts') : cli,
       'serve',
       'issuer',
       '--port',
@@ -250,7 +266,7 @@ async function startResourceServer(
       ...options.pin.server,
       globalThis.process.execPath,
       ...profiling(options),
-      cli,
+      options.rsTree ? join(options.rsTree, 'harness', 'cli', 'main.ts') : cli,
       'serve',
       'resource-server',
       '--port',
@@ -361,20 +377,22 @@ export async function runBench(options: Omit<BenchOptions, 'pin'>): Promise<void
   );
   const report = (name: string, measurement: Measurement) =>
     options.log(
-      `  ${name}: ${rate(measurement.run.requestRate)} wall, ${rate(measurement.perCpuSecond)} per server CPU second (its threads ran ${share(measurement)} of the wall time${measurement.waitShare === undefined ? '' : ` and waited ${(measurement.waitShare * 100).toFixed(0)} % for a core another process held`})`,
+      `  ${name}: ${rate(measurement.run.requestRate)} wall, ${rate(measurement.perCpuSecond)} per server CPU second (its threads ran ${share(measurement)} of the wall time${measurement.waitShare === undefined ? '' : ` and waited ${(measurement.waitShare * 100).toFixed(0)} % for a core another process held`}${measurement.microsPerRequest === undefined ? '' : `; ${measurement.microsPerRequest.all.toFixed(0)} µs of CPU per request, ${measurement.microsPerRequest.mainThread.toFixed(0)} µs on the main thread`})`,
     );
-  const rs256 = await issuance('RS256', bench);
-  report('issuer RS256', rs256);
-  const es256 = await issuance('ES256', bench);
-  report('issuer ES256', es256);
-  const validate = await validation(bench);
-  report('RS uncached', validate.uncachedPool);
-  report('RS hot token', validate.hotToken);
-  report('bare node:http', validate.bare);
-  // Verify and HTTP in series on one core: 1 / (1/verify + 1/http), both per CPU second.
-  const combined = 1 / (1 / ceiling.rs256VerifyPerSecond + 1 / validate.bare.perCpuSecond);
-  const combinedWall = 1 / (1 / ceiling.rs256VerifyPerSecond + 1 / validate.bare.run.requestRate);
-
+  if (options.rsTree) options.log(`resource servers from ${options.rsTree}`);
+  if (options.issuerTree) options.log(`issuers from ${options.issuerTree}`);
+  const issuers: [Measurement, Measurement] | undefined =
+    options.only === 'rs' ? undefined : [await issuance('RS256', bench), await issuance('ES256', bench)];
+  if (issuers) {
+    report('issuer RS256', issuers[0]);
+    report('issuer ES256', issuers[1]);
+  }
+  const validate = options.only === 'issuer' ? undefined : await validation(bench);
+  if (validate) {
+    report('RS uncached', validate.uncachedPool);
+    report('RS hot token', validate.hotToken);
+    report('bare node:http', validate.bare);
+  }
   type Row = [string, string, string, string, string, string, string, string];
   const row = (name: string, measurement: Measurement, ceilingName: string, perCpuCeiling: number, wallCeiling: number): Row => [
     name,
@@ -386,38 +404,47 @@ export async function runBench(options: Omit<BenchOptions, 'pin'>): Promise<void
     percent(measurement.perCpuSecond / perCpuCeiling),
     percent(measurement.run.requestRate / wallCeiling),
   ];
-  const rows: Row[] = [
-    ['measurement', 'wall', 'core', 'per CPU-s', 'ceiling (per CPU second)', '', 'ratio', 'wall ratio'],
-    row(
-      'issuer RS256 client_credentials',
-      rs256,
-      'openssl RS256 sign (server core)',
-      ceiling.rs256SignPerSecond,
-      ceiling.rs256SignPerSecond,
-    ),
-    row(
-      'issuer ES256 client_credentials',
-      es256,
-      'openssl ES256 sign (server core)',
-      ceiling.es256SignPerSecond,
-      ceiling.es256SignPerSecond,
-    ),
-    row(
-      `RS, ${validate.poolSize.toLocaleString('en-US')} distinct tokens, cache off`,
-      validate.uncachedPool,
-      'openssl verify + bare HTTP',
-      combined,
-      combinedWall,
-    ),
-    row(
-      'RS, one hot token, cache on',
-      validate.hotToken,
-      'bare node:http server',
-      validate.bare.perCpuSecond,
-      validate.bare.run.requestRate,
-    ),
-    ['generator ceiling (k6 → bare server)', rate(validate.bare.run.requestRate), share(validate.bare), '', '', '', '', ''],
-  ];
+  const rows: Row[] = [['measurement', 'wall', 'core', 'per CPU-s', 'ceiling (per CPU second)', '', 'ratio', 'wall ratio']];
+  if (issuers) {
+    rows.push(
+      row(
+        'issuer RS256 client_credentials',
+        issuers[0],
+        'openssl RS256 sign (server core)',
+        ceiling.rs256SignPerSecond,
+        ceiling.rs256SignPerSecond,
+      ),
+      row(
+        'issuer ES256 client_credentials',
+        issuers[1],
+        'openssl ES256 sign (server core)',
+        ceiling.es256SignPerSecond,
+        ceiling.es256SignPerSecond,
+      ),
+    );
+  }
+  if (validate) {
+    // Verify and HTTP in series on one core: 1 / (1/verify + 1/http), both per CPU second.
+    const combined = 1 / (1 / ceiling.rs256VerifyPerSecond + 1 / validate.bare.perCpuSecond);
+    const combinedWall = 1 / (1 / ceiling.rs256VerifyPerSecond + 1 / validate.bare.run.requestRate);
+    rows.push(
+      row(
+        `RS, ${validate.poolSize.toLocaleString('en-US')} distinct tokens, cache off`,
+        validate.uncachedPool,
+        'openssl verify + bare HTTP',
+        combined,
+        combinedWall,
+      ),
+      row(
+        'RS, one hot token, cache on',
+        validate.hotToken,
+        'bare node:http server',
+        validate.bare.perCpuSecond,
+        validate.bare.run.requestRate,
+      ),
+      ['generator ceiling (k6 → bare server)', rate(validate.bare.run.requestRate), share(validate.bare), '', '', '', '', ''],
+    );
+  }
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((cells) => cells[column]!.length)));
   const rightAligned = new Set([1, 2, 3, 5, 6, 7]);
   options.log('');
@@ -428,7 +455,7 @@ export async function runBench(options: Omit<BenchOptions, 'pin'>): Promise<void
         .join('  ')
         .trimEnd(),
     );
-  const all = [rs256, es256, validate.uncachedPool, validate.hotToken, validate.bare];
+  const all = [...(issuers ?? []), ...(validate ? [validate.uncachedPool, validate.hotToken, validate.bare] : [])];
   const failed = all.filter((measurement) => measurement.run.checkPassRate < 1);
   if (failed.length)
     options.log(
@@ -442,15 +469,22 @@ export async function runBench(options: Omit<BenchOptions, 'pin'>): Promise<void
   );
   // The bare server does almost nothing per request: what k6 reaches against it is k6's own ceiling
   // on its core. A measurement near it says more about the generator than about the server.
-  const near = [
-    ['the one-hot-token RS', validate.hotToken],
-    ['the uncached RS', validate.uncachedPool],
-    ['issuer ES256', es256],
-    ['issuer RS256', rs256],
-  ].filter(([, measurement]) => (measurement as Measurement).run.requestRate >= 0.85 * validate.bare.run.requestRate);
-  options.log(
-    `note: the bare server's ${rate(validate.bare.run.requestRate)} is the generator's ceiling here (k6 ${pin.server.length ? 'on one core' : 'sharing the cores'}); the HTTP ceilings come from it, so they are lower bounds (an unsaturated server also spends more CPU per request)${near.length ? `, and ${near.map(([name]) => name).join(', ')} reached ≥ 85 % of it: generator-bound, the server may do more` : ''}`,
-  );
+  if (validate) {
+    const candidates: [string, Measurement][] = [
+      ['the one-hot-token RS', validate.hotToken],
+      ['the uncached RS', validate.uncachedPool],
+      ...(issuers
+        ? ([
+            ['issuer ES256', issuers[1]],
+            ['issuer RS256', issuers[0]],
+          ] as [string, Measurement][])
+        : []),
+    ];
+    const near = candidates.filter(([, measurement]) => measurement.run.requestRate >= 0.85 * validate.bare.run.requestRate);
+    options.log(
+      `note: the bare server's ${rate(validate.bare.run.requestRate)} is the generator's ceiling here (k6 ${pin.server.length ? 'on one core' : 'sharing the cores'}); the HTTP ceilings come from it, so they are lower bounds (an unsaturated server also spends more CPU per request)${near.length ? `, and ${near.map(([name]) => name).join(', ')} reached ≥ 85 % of it: generator-bound, the server may do more` : ''}`,
+    );
+  }
   options.log('targets: RS256 issuance ≥ 80 % of the sign ceiling; the uncached RS ≥ 60 % of the verify + HTTP ceiling');
 }
 
@@ -460,8 +494,13 @@ if (import.meta.main) {
       duration: { type: 'string', default: '10s' },
       vus: { type: 'string', default: '16' },
       profile: { type: 'string' },
+      only: { type: 'string' },
+      'rs-tree': { type: 'string' },
+      'issuer-tree': { type: 'string' },
     },
   });
+  if (values.only !== undefined && values.only !== 'issuer' && values.only !== 'rs')
+    throw new Error(`--only ${values.only}: expected issuer or rs`);
   if (parseDurationMs(values.duration) === undefined) throw new Error(`--duration ${values.duration} is not a duration`);
   await runBench({
     duration: values.duration,
@@ -469,5 +508,8 @@ if (import.meta.main) {
     workDir: mkdtempSync(join(tmpdir(), 'tokenproof-bench-')),
     log: (line) => process.stdout.write(`${line}\n`),
     ...(values.profile && { profileDir: values.profile }),
+    ...(values.only && { only: values.only as 'issuer' | 'rs' }),
+    ...(values['rs-tree'] && { rsTree: values['rs-tree'] }),
+    ...(values['issuer-tree'] && { issuerTree: values['issuer-tree'] }),
   });
 }

@@ -23,19 +23,40 @@ export interface ProtectedRequest {
   raw: { headersDistinct: NodeJS.Dict<string[]> };
 }
 
-export async function authorize(
+/**
+ * The decision: synchronous (a value, or a throw) in JWT mode when the key is known and no DPoP
+ * proof is involved; a promise when it has to wait (introspection, a JWKS refetch, a DPoP proof).
+ * The steps and their order are the same either way: the token, its binding, then the scope.
+ */
+export function authorize(
   ctx: ResourceServerContext,
   request: ProtectedRequest,
   credentials: Credentials,
-): Promise<VerifiedToken> {
-  const verified =
-    ctx.config.mode === 'jwt' ? await jwtAccessToken(ctx, credentials.token) : await introspectedToken(ctx, credentials.token);
+): VerifiedToken | Promise<VerifiedToken> {
+  if (ctx.config.mode !== 'jwt') {
+    return introspectedToken(ctx, credentials.token).then((verified) => bindingAndScope(ctx, request, credentials, verified));
+  }
+  const verified = jwtAccessToken(ctx, credentials.token);
+  if (verified instanceof Promise) return verified.then((token) => bindingAndScope(ctx, request, credentials, token));
+  return bindingAndScope(ctx, request, credentials, verified);
+}
+
+function bindingAndScope(
+  ctx: ResourceServerContext,
+  request: ProtectedRequest,
+  credentials: Credentials,
+  verified: VerifiedToken,
+): VerifiedToken | Promise<VerifiedToken> {
   const query = request.url.indexOf('?');
   const path = query < 0 ? request.url : request.url.slice(0, query);
   if (verified.jkt !== undefined || credentials.scheme === 'DPoP' || ctx.config.dpop.required) {
-    await checkBinding(ctx, request, path, credentials, verified);
+    return checkBinding(ctx, request, path, credentials, verified).then(() => checkScope(ctx, request.method, path, verified));
   }
-  const required = ctx.scopeRules.requiredFor(request.method, path);
+  return checkScope(ctx, request.method, path, verified);
+}
+
+function checkScope(ctx: ResourceServerContext, method: string, path: string, verified: VerifiedToken): VerifiedToken {
+  const required = ctx.scopeRules.requiredFor(method, path);
   for (const scope of required) {
     if (!verified.scopes.has(scope)) {
       throw new ResourceError('insufficient_scope', 'scope', 'the token lacks the scope this resource requires', {
@@ -46,7 +67,7 @@ export async function authorize(
   return verified;
 }
 
-async function jwtAccessToken(ctx: ResourceServerContext, token: string): Promise<VerifiedToken> {
+function jwtAccessToken(ctx: ResourceServerContext, token: string): VerifiedToken | Promise<VerifiedToken> {
   const { tokenCache, jwks, metrics } = ctx;
   const leeway = ctx.config.leeway;
   let cached = tokenCache?.get(token);
@@ -64,10 +85,16 @@ async function jwtAccessToken(ctx: ResourceServerContext, token: string): Promis
     return cached;
   }
   if (tokenCache) metrics.cacheLookups.inc({ cache: 'token', result: 'miss' });
-  const verified = await validateJwtAccessToken(token, jwks!, ctx.jwtRules);
-  checkTimes(verified, ctx.clock.nowMs(), leeway);
+  const verified = validateJwtAccessToken(token, jwks!, ctx.jwtRules);
+  if (verified instanceof Promise) return verified.then((fresh) => admitted(ctx, token, fresh));
+  return admitted(ctx, token, verified);
+}
+
+/** A freshly verified token: its times and revocation, then into the cache (when there is one). */
+function admitted(ctx: ResourceServerContext, token: string, verified: VerifiedToken): VerifiedToken {
+  checkTimes(verified, ctx.clock.nowMs(), ctx.config.leeway);
   checkNotRevoked(ctx, verified);
-  tokenCache?.set(token, verified);
+  ctx.tokenCache?.set(token, verified);
   return verified;
 }
 

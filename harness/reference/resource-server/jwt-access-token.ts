@@ -44,13 +44,22 @@ export function checkHeader(header: JsonObject, algorithms: ReadonlySet<Algorith
   return { alg, kid };
 }
 
-export async function validateJwtAccessToken(token: string, jwks: JwksCache, rules: JwtRules): Promise<VerifiedToken> {
+/**
+ * Validates a token; synchronous (a value, or a throw) whenever its key is already known, a
+ * promise only when an unknown kid makes it wait for a JWKS refetch. No step is skipped either way.
+ */
+export function validateJwtAccessToken(token: string, jwks: JwksCache, rules: JwtRules): VerifiedToken | Promise<VerifiedToken> {
   if (token.length > rules.maxTokenLength) throw invalidToken('too_long', 'the token is too long');
   const jws = readCompactJws(token);
   if (!jws) throw invalidToken('malformed', 'the token is not a well-formed compact JWS');
   const { alg, kid } = checkHeader(jws.header, rules.algorithms);
-  let candidates = jwks.lookup(kid);
-  if (candidates.length === 0) candidates = await lookupAfterRefetch(jwks, kid);
+  const candidates = jwks.lookup(kid);
+  if (candidates.length === 0) return lookupAfterRefetch(jwks, kid).then((found) => verifiedClaims(jws, alg, found, rules));
+  return verifiedClaims(jws, alg, candidates, rules);
+}
+
+/** The signature with the candidate keys, then (only once it verified) the claims. */
+function verifiedClaims(jws: CompactJws, alg: Algorithm, candidates: readonly JwksEntry[], rules: JwtRules): VerifiedToken {
   const key = verifyWithCandidates(jws, alg, candidates);
   const payload = readPayload(jws);
   if (!payload) throw invalidToken('malformed', 'the token claims are not a JSON object');

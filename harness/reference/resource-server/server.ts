@@ -3,20 +3,18 @@
  * and /metrics, its JWKS cache or introspection client, its revocation-event subscription and
  * its caches. Several can run in one process (tests, benchmarks).
  */
+import { createServer } from 'node:http';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import { createClock } from '../../lib/clock.ts';
-import { dpopAlgorithms } from '../../oauth/dpop.ts';
 import { ReplayCache } from '../../oauth/replay-cache.ts';
-import { authorize } from './authorize.ts';
 import { parseResourceServerConfig, type ResourceServerConfig, type ResourceServerConfigInput } from './config.ts';
 import { paths, type ResourceServerContext } from './context.ts';
-import { readCredentials } from './credentials.ts';
 import { IssuerDiscovery } from './discovery.ts';
 import { DpopNonces } from './dpop.ts';
 import { IntrospectionClient } from './introspection.ts';
 import { JwksCache } from './jwks.ts';
 import { createResourceServerMetrics } from './metrics.ts';
-import { challenge, errorBody, ResourceError } from './resource-error.ts';
+import { directProtectedHandler, isDirectProtectedRequest, protectedAnswerer, unexpectedErrorAnswer } from './protected-route.ts';
 import { buildResourceMetadata, resourceMetadataPath } from './resource-metadata.ts';
 import { subscribeRevocationEvents } from './revocation-events.ts';
 import { RevocationList } from './revocations.ts';
@@ -38,16 +36,8 @@ const sweepIntervalMs = 30_000;
 /** How long startup waits for the revocation stream, so a test's first revocation is not missed. */
 const subscribeWaitMs = 2_000;
 
-/** The 200 answer, serialised by a compiled schema rather than JSON.stringify. */
-const protectedResponse = {
-  type: 'object',
-  properties: {
-    sub: { type: ['string', 'null'] },
-    client_id: { type: ['string', 'null'] },
-    scope: { type: 'string' },
-    token_type: { type: 'string' },
-  },
-} as const;
+/** fastify's defaults for the server it would create itself (`serverFactory` makes ours). */
+const keepAliveTimeoutMs = 72_000;
 
 export async function startResourceServer(input: ResourceServerConfigInput): Promise<RunningResourceServer> {
   const config = parseResourceServerConfig(input);
@@ -60,9 +50,29 @@ export async function startResourceServer(input: ResourceServerConfigInput): Pro
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 64 * 1024,
     forceCloseConnections: true,
-    http: { maxHeaderSize: config.maxHeaderSize },
+    keepAliveTimeout: keepAliveTimeoutMs,
+    // Our own node:http server: a plain GET of a protected path is answered without fastify
+    // (protected-route.ts); every other request goes to fastify's handler.
+    serverFactory: (fastifyHandler) => {
+      const server = createServer({ maxHeaderSize: config.maxHeaderSize }, (req, res) => {
+        if (!closing && isDirectProtectedRequest(req.method, req.url)) direct(req, res);
+        else fastifyHandler(req, res);
+      });
+      server.keepAliveTimeout = keepAliveTimeoutMs;
+      server.requestTimeout = 0;
+      server.setTimeout(0);
+      return server;
+    },
   });
   const ctx = createContext(config, app);
+  const answer = protectedAnswerer(ctx);
+  const direct = directProtectedHandler(answer, (error) => app.log.error(error));
+  // While fastify closes it answers 503 to new requests; the direct path steps aside for that.
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
 
   app.removeAllContentTypeParsers();
   // Bodies are not this server's business; keep them raw so a form-encoded access_token can be noticed.
@@ -74,10 +84,19 @@ export async function startResourceServer(input: ResourceServerConfigInput): Pro
       .send({ error: 'not_found', error_description: `no route for ${request.method} ${request.url.split('?')[0]}` });
   });
 
-  const handler = protectedHandler(ctx);
-  const routeOptions = { schema: { response: { 200: protectedResponse } } };
-  app.all(paths.protected, routeOptions, handler);
-  app.all(`${paths.protected}/*`, routeOptions, handler);
+  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    const result = await answer({
+      method: request.method,
+      url: request.url,
+      headers: request.headers,
+      rawHeaders: request.raw.rawHeaders,
+      body: request.body,
+      raw: request.raw,
+    });
+    return reply.code(result.status).headers(result.headers).send(result.body);
+  };
+  app.all(paths.protected, handler);
+  app.all(`${paths.protected}/*`, handler);
   app.get(paths.health, async (_request, reply) => {
     const ready = config.mode === 'introspection' || ctx.jwks!.loaded;
     reply.code(ready ? 200 : 503);
@@ -221,48 +240,9 @@ function createContext(config: ResourceServerConfig, app: FastifyInstance): Reso
   };
 }
 
-function protectedHandler(ctx: ResourceServerContext) {
-  const { config, metrics } = ctx;
-  const credentialRules = { allowQueryToken: config.allowQueryToken, dpopEnabled: config.dpop.enabled };
-  const defaultScheme = config.dpop.required ? 'DPoP' : 'Bearer';
-  const dpopAlgs = dpopAlgorithms.join(' ');
-  const accepted = metrics.validations.labels({ outcome: 'ok', reason: 'ok' });
-
-  return async (request: FastifyRequest, reply: FastifyReply) => {
-    const started = performance.now();
-    let scheme: 'Bearer' | 'DPoP' = defaultScheme;
-    try {
-      const rawHeaders = request.raw.rawHeaders;
-      const credentials = readCredentials(
-        { headers: request.headers, rawHeaders, url: request.url, body: request.body },
-        credentialRules,
-      );
-      scheme = credentials.scheme;
-      const verified = await authorize(ctx, { method: request.method, url: request.url, raw: request.raw }, credentials);
-      accepted.inc();
-      reply.header('cache-control', 'no-store');
-      if (scheme === 'DPoP' && ctx.dpopNonces) reply.header('dpop-nonce', ctx.dpopNonces.current());
-      return { sub: verified.sub ?? null, client_id: verified.clientId ?? null, scope: verified.scope, token_type: scheme };
-    } catch (error) {
-      if (!(error instanceof ResourceError)) throw error;
-      metrics.validations.inc({ outcome: error.outcome, reason: error.reason });
-      const metadataUrl = config.resourceMetadata?.inChallenge ? ctx.resourceMetadata?.url : undefined;
-      const authenticate = challenge(error, scheme, config.realm, dpopAlgs, metadataUrl);
-      if (authenticate) reply.header('www-authenticate', authenticate);
-      return reply.code(error.status).headers(error.headers).header('cache-control', 'no-store').send(errorBody(error));
-    } finally {
-      metrics.validationDuration.observe((performance.now() - started) / 1000);
-    }
-  };
-}
-
 /** Client errors keep their status; anything else is logged and answered without detail. */
 function errorHandler(this: FastifyInstance, error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
-  const status = error.statusCode ?? 500;
-  if (status >= 400 && status < 500) {
-    reply.code(status).send({ error: 'invalid_request', error_description: error.message });
-    return;
-  }
-  request.log.error(error);
-  reply.code(500).send({ error: 'server_error', error_description: 'internal error' });
+  const result = unexpectedErrorAnswer(error);
+  if (result.status === 500) request.log.error(error);
+  reply.code(result.status).send(result.body);
 }
