@@ -1,13 +1,13 @@
 /**
- * The protected routes (`/protected`, `/protected/*`): one decision, two ways in. `answerProtected`
+ * The protected routes (`/protected`, `/protected/*`): one decision, two ways in. `protectedAnswerer`
  * turns a request into its answer (status, headers, JSON body): the token's credentials, the
  * decision (authorize.ts), the RFC 6750 refusal with its `WWW-Authenticate` challenge, the metrics.
  *
- * A plain `GET` of a protected path goes straight from node:http to `answerProtected` (no
+ * A plain `GET` of a protected path goes straight from node:http to that answer function (no
  * framework request/reply objects, hooks, serializer or reply pipeline: measured in
  * harness/bench/README.md). Everything else (other methods, where a body has to be read within
  * the body limit; a path fastify would percent-decode; requests while the server closes) goes
- * through fastify, which calls the same `answerProtected`, so both ways answer alike.
+ * through fastify, which calls the same function, so both ways answer alike.
  */
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { dpopAlgorithms } from '../../oauth/dpop.ts';
