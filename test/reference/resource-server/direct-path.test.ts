@@ -28,6 +28,7 @@ describe('the direct GET way and the fastify way answer alike', () => {
     const cases: [string, string, Record<string, string>][] = [
       ['valid token', '/protected', { authorization: `Bearer ${token}` }],
       ['valid token, subpath', '/protected/orders/7', { authorization: `bearer ${token}` }],
+      ['valid token, trailing slash', '/protected/', { authorization: `Bearer ${token}` }],
       ['no credentials', '/protected', {}],
       ['Basic scheme', '/protected', { authorization: 'Basic cHJpbWFyeTpzZWNyZXQ=' }],
       ['empty Bearer', '/protected', { authorization: 'Bearer ' }],
