@@ -3,7 +3,15 @@
  * and what each needs of a key: one table for the reference issuer and resource server, the test
  * issuer's forger and the harness client, so an algorithm is described once.
  */
-import { constants, generateKeyPair, type KeyObject, type SignKeyObjectInput, type VerifyKeyObjectInput } from 'node:crypto';
+import {
+  constants,
+  generateKeyPair,
+  type KeyObject,
+  type SignKeyObjectInput,
+  sign,
+  type VerifyKeyObjectInput,
+  verify,
+} from 'node:crypto';
 import { promisify } from 'node:util';
 
 export const asymmetricAlgorithms = [
@@ -85,6 +93,71 @@ export function signatureKeyInput(
   if (spec.family === 'ES') return { key, dsaEncoding: 'ieee-p1363' };
   if (spec.family === 'PS') return { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: digestLength[spec.hash!] };
   return key;
+}
+
+/*
+ * The hot paths (the issuer's tokens, the RS's verification) sign and verify through jwsSign and
+ * jwsVerify. node:crypto (24.x) spends ~25-30 µs per call unwrapping a `{ key, ... }` options
+ * object around a KeyObject (`getKeyObjectSlots`), as much as a whole ECDSA P-256 signature and
+ * more than an RSA verification (harness/bench/README.md). So a bare KeyObject goes in wherever
+ * the defaults are right: RSASSA-PKCS1-v1_5 and EdDSA as they are, ECDSA in node's default DER,
+ * converted to and from R || S here. Only RSASSA-PSS still needs the options (padding, salt).
+ */
+
+/** A DER ECDSA-Sig-Value (SEQUENCE { r INTEGER, s INTEGER }) as R || S, each `size` bytes. */
+export function derToP1363(der: Buffer, size: number): Buffer {
+  let offset = 2;
+  if (der[0] !== 0x30) throw new Error('not a DER ECDSA signature');
+  if (der[1]! & 0x80) offset += der[1]! & 0x7f;
+  const out = Buffer.alloc(size * 2);
+  for (const half of [0, 1]) {
+    if (der[offset] !== 0x02) throw new Error('not a DER ECDSA signature');
+    const length = der[offset + 1]!;
+    let start = offset + 2;
+    let bytes = length;
+    while (bytes > size && der[start] === 0) {
+      start += 1;
+      bytes -= 1;
+    }
+    if (bytes > size) throw new Error('ECDSA integer longer than the curve');
+    der.copy(out, half * size + size - bytes, start, start + bytes);
+    offset += 2 + length;
+  }
+  return out;
+}
+
+function derInteger(value: Buffer): Buffer {
+  let start = 0;
+  while (start < value.length - 1 && value[start] === 0) start += 1;
+  const bytes = value.subarray(start);
+  return bytes[0]! & 0x80
+    ? Buffer.concat([Buffer.from([0x02, bytes.length + 1, 0]), bytes])
+    : Buffer.concat([Buffer.from([0x02, bytes.length]), bytes]);
+}
+
+/** R || S (RFC 7518 §3.4) as the minimal DER ECDSA-Sig-Value; undefined when its length is not 2 × size. */
+export function p1363ToDer(signature: Buffer, size: number): Buffer | undefined {
+  if (signature.length !== size * 2) return undefined;
+  const body = Buffer.concat([derInteger(signature.subarray(0, size)), derInteger(signature.subarray(size))]);
+  const header = body.length < 0x80 ? Buffer.from([0x30, body.length]) : Buffer.from([0x30, 0x81, body.length]);
+  return Buffer.concat([header, body]);
+}
+
+/** The JWS signature of `data` under `alg` (R || S for ECDSA). */
+export function jwsSign(alg: AsymmetricAlgorithm, data: Buffer, key: KeyObject): Buffer {
+  const spec = jwsAlgorithms[alg];
+  if (spec.family === 'PS') return sign(spec.hash, data, signatureKeyInput(alg, key));
+  const signature = sign(spec.hash, data, key);
+  return spec.family === 'ES' ? derToP1363(signature, spec.signatureLength! / 2) : signature;
+}
+
+/** Verifies a JWS signature (R || S for ECDSA, of exactly the curve's length); throws like crypto.verify on a key of the wrong type. */
+export function jwsVerify(alg: AsymmetricAlgorithm, data: Buffer, key: KeyObject, signature: Buffer): boolean {
+  const spec = jwsAlgorithms[alg];
+  if (spec.family === 'PS') return verify(spec.hash, data, signatureKeyInput(alg, key), signature);
+  if (spec.family !== 'ES') return verify(spec.hash, data, key, signature);
+  const der = p1363ToDer(signature, spec.signatureLength! / 2);
+  return der !== undefined && verify(spec.hash, data, key, der);
 }
 
 const generate = promisify(generateKeyPair);

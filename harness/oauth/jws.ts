@@ -6,8 +6,8 @@
  * the WebCrypto path costs a promise round-trip and key re-wrapping per token. Everything else
  * JOSE (key import, proof verification, thumbprints) goes through jose.
  */
-import { createPublicKey, type KeyObject, sign, verify } from 'node:crypto';
-import { jwsAlgorithms, type SigningAlg, signatureKeyInput } from './algorithms.ts';
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { jwsSign, jwsVerify, type SigningAlg } from './algorithms.ts';
 
 export function b64urlJson(value: unknown): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -20,7 +20,7 @@ export function signCompact(
   key: KeyObject,
 ): string {
   const input = `${b64urlJson({ ...header, alg })}.${b64urlJson(payload)}`;
-  const signature = sign(jwsAlgorithms[alg].hash, Buffer.from(input), signatureKeyInput(alg, key));
+  const signature = jwsSign(alg, Buffer.from(input), key);
   return `${input}.${signature.toString('base64url')}`;
 }
 
@@ -50,12 +50,7 @@ export function decodeCompact(jws: string): DecodedJws | undefined {
 export function verifyCompact(decoded: DecodedJws, alg: SigningAlg, key: KeyObject): boolean {
   const publicKey = key.type === 'private' ? createPublicKey(key) : key;
   try {
-    return verify(
-      jwsAlgorithms[alg].hash,
-      Buffer.from(decoded.signingInput),
-      signatureKeyInput(alg, publicKey),
-      decoded.signature,
-    );
+    return jwsVerify(alg, Buffer.from(decoded.signingInput), publicKey, decoded.signature);
   } catch {
     return false;
   }

@@ -1,4 +1,4 @@
-import { generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject, randomBytes, sign, verify } from 'node:crypto';
 import { compactVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
 import {
@@ -6,8 +6,12 @@ import {
   algorithmsForJwk,
   asymmetricAlgorithms,
   defaultAlgorithmForKey,
+  derToP1363,
   generateKeyPairFor,
   jwsAlgorithms,
+  jwsSign,
+  jwsVerify,
+  p1363ToDer,
   signatureKeyInput,
 } from '../../harness/oauth/algorithms.ts';
 
@@ -55,5 +59,69 @@ describe('the JWS algorithm table', () => {
       [generateKeyPairSync('ed25519').privateKey, 'EdDSA'],
     ];
     for (const [key, alg] of cases) expect(defaultAlgorithmForKey(key)).toBe(alg);
+  });
+});
+
+describe('jwsSign / jwsVerify (bare KeyObjects, ECDSA converted between DER and R || S)', () => {
+  it('sign what jose verifies and verify what node signs with the RFC options, for every asymmetric algorithm', async () => {
+    const rsa = await generateKeyPairFor('RS256');
+    for (const alg of asymmetricAlgorithms) {
+      const spec = jwsAlgorithms[alg];
+      const pair = spec.kty === 'RSA' ? rsa : await generateKeyPairFor(alg);
+      const input = Buffer.from(`${b64url({ alg })}.${b64url({ sub: alg })}`);
+      const ours = jwsSign(alg, input, pair.privateKey);
+      if (spec.signatureLength !== undefined) expect(ours.length, alg).toBe(spec.signatureLength);
+      const verified = await compactVerify(`${input}.${ours.toString('base64url')}`, pair.publicKey, { algorithms: [alg] });
+      expect(verified.protectedHeader.alg).toBe(alg);
+      const theirs = sign(spec.hash, input, signatureKeyInput(alg, pair.privateKey));
+      expect(jwsVerify(alg, input, pair.publicKey, theirs), alg).toBe(true);
+      const tampered = Buffer.from(theirs);
+      tampered[tampered.length - 1]! ^= 1;
+      expect(jwsVerify(alg, input, pair.publicKey, tampered), `${alg} tampered`).toBe(false);
+      expect(jwsVerify(alg, Buffer.from(`${input}x`), pair.publicKey, theirs), `${alg} other input`).toBe(false);
+    }
+  });
+
+  it('refuse ECDSA signatures of the wrong length, DER ones included, and zero R or S', async () => {
+    const pair = await generateKeyPairFor('ES256');
+    const input = Buffer.from('a.b');
+    const der = sign('sha256', input, pair.privateKey);
+    expect(verify('sha256', input, pair.publicKey, der)).toBe(true);
+    expect(jwsVerify('ES256', input, pair.publicKey, der)).toBe(false);
+    const good = jwsSign('ES256', input, pair.privateKey);
+    expect(jwsVerify('ES256', input, pair.publicKey, good.subarray(0, 63))).toBe(false);
+    expect(jwsVerify('ES256', input, pair.publicKey, Buffer.concat([good, Buffer.from([0])]))).toBe(false);
+    expect(jwsVerify('ES256', input, pair.publicKey, Buffer.concat([Buffer.alloc(32), good.subarray(32)]))).toBe(false);
+    expect(jwsVerify('ES256', input, pair.publicKey, Buffer.alloc(64))).toBe(false);
+  });
+
+  it('convert R || S to minimal DER and back, for leading zeros and high bits at every curve size', () => {
+    for (const size of [32, 48, 66]) {
+      const samples = [
+        Buffer.alloc(size * 2, 0xff),
+        Buffer.concat([Buffer.alloc(size - 1), Buffer.from([1]), Buffer.alloc(size - 1), Buffer.from([0x80])]),
+        ...Array.from({ length: 200 }, (_, i) => {
+          const value = randomBytes(size * 2);
+          if (i % 3 === 0) value[0] = 0;
+          if (i % 5 === 0) value[size] = 0x80 | value[size]!;
+          return value;
+        }),
+      ];
+      for (const p1363 of samples) {
+        const der = p1363ToDer(p1363, size)!;
+        expect(der[0]).toBe(0x30);
+        expect(derToP1363(der, size).equals(p1363), `${size}: ${p1363.toString('hex')}`).toBe(true);
+      }
+      expect(p1363ToDer(Buffer.alloc(size * 2 - 1), size)).toBeUndefined();
+    }
+    // Against node's own DER: R || S from OpenSSL converted by us equals node's ieee-p1363 for the same signature.
+    const p521 = generateKeyPairSync('ec', { namedCurve: 'P-521' });
+    for (let i = 0; i < 20; i++) {
+      const der = sign('sha512', Buffer.from(`m${i}`), p521.privateKey);
+      expect(
+        verify('sha512', Buffer.from(`m${i}`), { key: p521.publicKey, dsaEncoding: 'ieee-p1363' }, derToP1363(der, 66)),
+      ).toBe(true);
+      expect(p1363ToDer(derToP1363(der, 66), 66)!.equals(der)).toBe(true);
+    }
   });
 });

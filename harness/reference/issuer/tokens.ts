@@ -2,8 +2,8 @@
  * Minting and resolving the issuer's tokens: RFC 9068 JWT access tokens (or opaque ones),
  * refresh tokens, OIDC id_tokens, and the revocation of access tokens and whole families.
  */
-import { createHash, randomBytes, randomFillSync, sign } from 'node:crypto';
-import { jwsAlgorithms, signatureKeyInput } from '../../oauth/algorithms.ts';
+import { createHash, randomBytes, randomFillSync } from 'node:crypto';
+import { jwsSign } from '../../oauth/algorithms.ts';
 import { b64urlJson, decodeCompact, signCompact, verifyCompact } from '../../oauth/jws.ts';
 import type { IssuerContext } from './context.ts';
 import type { SigningKey } from './keys.ts';
@@ -36,7 +36,7 @@ function signAccessToken(key: SigningKey, claims: Record<string, unknown>): stri
     accessTokenHeaders.set(key, header);
   }
   const input = `${header}.${b64urlJson(claims)}`;
-  const signature = sign(jwsAlgorithms[key.alg].hash, Buffer.from(input), signatureKeyInput(key.alg, key.privateKey));
+  const signature = jwsSign(key.alg, Buffer.from(input), key.privateKey);
   return `${input}.${signature.toString('base64url')}`;
 }
 

@@ -7,14 +7,14 @@
  * path per core (see README.md). Only asymmetric algorithms exist here: `none` and HS* can never
  * be configured, so they are refused before any key is looked up (RFC 8725 §2.1, §3.1).
  */
-import { type KeyObject, verify } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import {
   type AsymmetricAlgorithm,
   asymmetricAlgorithms,
   isAsymmetricAlgorithm,
   jwsAlgorithms,
+  jwsVerify,
   minimumRsaModulusLength,
-  signatureKeyInput,
 } from '../../oauth/algorithms.ts';
 
 export const supportedAlgorithms = asymmetricAlgorithms;
@@ -52,7 +52,7 @@ export function verifySignature(alg: Algorithm, key: KeyObject, signingInput: Bu
   // A DER-encoded or truncated ECDSA signature has the wrong length: refuse it before OpenSSL sees it.
   if (spec.signatureLength !== undefined && signature.length !== spec.signatureLength) return false;
   try {
-    return verify(spec.hash, signingInput, signatureKeyInput(alg, key), signature);
+    return jwsVerify(alg, signingInput, key, signature);
   } catch {
     return false;
   }
