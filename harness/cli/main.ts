@@ -184,7 +184,10 @@ export function buildProgram(): Command {
     .requiredOption('--gameday <file>', 'a game-day YAML file (scenarios/gamedays/)')
     .option('--target <file>', 'target profile (YAML); default: the embedded reference stack')
     .option('--emit <kind>', 'write manifests instead of running: chaos-mesh (Workflow + k6-operator TestRun)')
-    .option('--toxiproxy <url>', "use this running toxiproxy instead of starting one (overrides the profile's chaos.toxiproxy.url)")
+    .option(
+      '--toxiproxy <url>',
+      "use this running toxiproxy instead of starting one (overrides the profile's chaos.toxiproxy.url)",
+    )
     .option(
       '--prometheus-rw <url>',
       "--emit chaos-mesh: where the load's k6 runners remote-write (results come back through Prometheus)",
