@@ -64,6 +64,8 @@ export async function startIssuer(input: IssuerConfigInput): Promise<RunningIssu
   // POST /token goes to the token endpoint's own node:http handler (routes/token.ts says why);
   // every other request to fastify.
   let token: ((request: IncomingMessage, response: ServerResponse) => void) | undefined;
+  // While fastify closes it answers 503 to new requests; the token endpoint steps aside for that.
+  let closing = false;
   const app = Fastify({
     logger:
       config.logLevel === 'silent'
@@ -73,7 +75,7 @@ export async function startIssuer(input: IssuerConfigInput): Promise<RunningIssu
     forceCloseConnections: true,
     serverFactory: (fastifyHandler, options) => {
       const server = createServer(options.http ?? {}, (request, response) => {
-        if (token && isTokenRequest(request)) token(request, response);
+        if (token && !closing && isTokenRequest(request)) token(request, response);
         else fastifyHandler(request, response);
       });
       // What fastify sets on a server it creates itself.
@@ -84,6 +86,10 @@ export async function startIssuer(input: IssuerConfigInput): Promise<RunningIssu
     },
   });
   token = tokenEndpoint(context, app.log);
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
   await app.register(formbody);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) => {
