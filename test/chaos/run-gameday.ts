@@ -13,6 +13,7 @@ import { type PreparedEnvironment, prepareEnvironment } from '../../harness/engi
 import type { PhaseOutput } from '../../harness/engine/phase.ts';
 import type { ChaosSubject, SubjectName } from '../../harness/faults/chaos-environment.ts';
 import { loadGameday } from '../../harness/faults/gameday.ts';
+import type { PhaseStats } from '../../harness/faults/resilience.ts';
 import { Redactor } from '../../harness/lib/redactor.ts';
 import { runFailed } from '../../harness/results/model.ts';
 import { repoRoot } from '../../harness/tools/paths.ts';
@@ -109,4 +110,31 @@ export function flawFailsCheck(stack: ChaosStack, cases: [ChaosFlaw, string, str
       expect(runFailed({ checks: output.checks, slo: output.slo ?? [] })).toBe(true);
     }, 90_000);
   }
+}
+
+/**
+ * The issuance-outage game day through the `token` link (embedded or containers): issuance is
+ * healthy at baseline, fails in the outage only, recovers (C06); the link's upstream is the issuer
+ * and it is enabled without toxics afterwards.
+ */
+export async function expectIssuanceOutage(stack: ChaosStack): Promise<PhaseOutput> {
+  const output = await runGameday(stack, 'issuance-outage');
+  const details = output.details?.['chaos'] as {
+    phases: PhaseStats[];
+    links: { name: string; listen: string; upstream: string }[];
+    notes: string[];
+  };
+  const byName = Object.fromEntries(details.phases.map((phase) => [phase.name, phase]));
+  expect(byName['baseline']?.availability, explain(output)).toBeGreaterThanOrEqual(0.99);
+  expect(byName['outage']?.legitimate, explain(output)).toBeGreaterThan(0);
+  expect(byName['outage']?.availability, explain(output)).toBeLessThan(0.3);
+  expect(byName['recovery']?.availability, explain(output)).toBeGreaterThanOrEqual(0.9);
+  expect(outcomes(output), explain(output)).toMatchObject({ C06: 'pass' });
+  const token = details.links.find((link) => link.name === 'token');
+  expect(token?.upstream).toBe(new URL(stack.environment.target.profile.issuer!.url).origin);
+  expect(token?.listen).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  expect(details.notes.some((note) => note.includes('through the token link'))).toBe(true);
+  const chaos = stack.environment.chaos!;
+  expect(await chaos.toxiproxy.state(chaos.toxiproxy.links.get('token')!)).toMatchObject({ enabled: true, toxics: [] });
+  return output;
 }

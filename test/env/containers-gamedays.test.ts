@@ -21,7 +21,7 @@ import { listRunResources } from '../../harness/env/containers/run-resources.ts'
 import type { PhaseStats } from '../../harness/faults/resilience.ts';
 import { Redactor } from '../../harness/lib/redactor.ts';
 import { runFailed } from '../../harness/results/model.ts';
-import { explain, outcomes, runGameday } from '../chaos/run-gameday.ts';
+import { expectIssuanceOutage, explain, outcomes, runGameday } from '../chaos/run-gameday.ts';
 
 const hasDocker = process.env['CI'] === 'true' || spawnSync('docker', ['--version']).status === 0;
 
@@ -95,20 +95,6 @@ describe.skipIf(!hasDocker)('game days in the containers environment', () => {
   }, 90_000);
 
   it('issuance-outage: the load reaches the issuer through the published token proxy; issuance fails in the outage only (C06)', async () => {
-    const output = await runGameday(prepared, 'issuance-outage');
-    const details = output.details?.['chaos'] as ChaosDetails;
-    const byName = Object.fromEntries(details.phases.map((phase) => [phase.name, phase]));
-    expect(byName['baseline']?.availability, explain(output)).toBeGreaterThanOrEqual(0.99);
-    expect(byName['outage']?.legitimate, explain(output)).toBeGreaterThan(0);
-    expect(byName['outage']?.availability, explain(output)).toBeLessThan(0.3);
-    expect(byName['recovery']?.availability, explain(output)).toBeGreaterThanOrEqual(0.9);
-    expect(outcomes(output), explain(output)).toMatchObject({ C06: 'pass' });
-    const token = details.links.find((link) => link.name === 'token');
-    expect(token?.upstream).toBe(new URL(prepared.environment.target.profile.issuer!.url).origin);
-    expect(token?.listen).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    expect(details.notes.some((note) => note.includes('through the token link'))).toBe(true);
-    // Nothing left broken: the proxy is enabled again and has no toxic.
-    const chaos = prepared.environment.chaos!;
-    expect(await chaos.toxiproxy.state(chaos.toxiproxy.links.get('token')!)).toMatchObject({ enabled: true, toxics: [] });
+    await expectIssuanceOutage(prepared);
   }, 90_000);
 });
