@@ -200,7 +200,8 @@ export function referenceIssuerClient(
   };
 }
 
-function times(token: string): { nbf?: number; exp: number; iat?: number } {
+/** The nbf, exp and iat a minted token carries (the C05 probes judge by them). */
+export function tokenTimes(token: string): { nbf?: number; exp: number; iat?: number } {
   const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, number>;
   return {
     ...(claims['nbf'] !== undefined && { nbf: claims['nbf'] }),
@@ -241,7 +242,7 @@ export function adminClockSkew(issuerUrl: string, adminToken: string, mint: () =
     },
     async mint() {
       const token = await mint();
-      return { token, ...times(token) };
+      return { token, ...tokenTimes(token) };
     },
   };
 }

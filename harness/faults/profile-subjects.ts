@@ -18,7 +18,7 @@ import type { Profile } from '../profile/schema.ts';
 import type { Target } from '../runner/target.ts';
 import type { RunningTestIssuer } from '../test-issuer/server.ts';
 import type { ChaosEnvironment, ChaosSubject, SkewedIssuer, SubjectName } from './chaos-environment.ts';
-import { forgerSkew } from './embedded-subjects.ts';
+import { forgerSkew, tokenTimes } from './embedded-subjects.ts';
 import { faketimeSkew, looksLikeGoBinary } from './faketime.ts';
 import type { LinkName } from './gameday.ts';
 import type { FaultLink, ToxiproxyServer } from './toxiproxy.ts';
@@ -39,15 +39,6 @@ function issuerMint(profile: Profile): () => Promise<string> {
     if (answer.status !== 200 || typeof answer.body.access_token !== 'string')
       throw new EnvironmentError(`the issuer refused a probe token (HTTP ${answer.status})`, 'see its log');
     return answer.body.access_token;
-  };
-}
-
-function times(token: string): { nbf?: number; exp: number; iat?: number } {
-  const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, number>;
-  return {
-    ...(claims['nbf'] !== undefined && { nbf: claims['nbf'] }),
-    exp: claims['exp'] ?? 0,
-    ...(claims['iat'] !== undefined && { iat: claims['iat'] }),
   };
 }
 
@@ -73,7 +64,7 @@ function adminRequestSkew(
     },
     async mint() {
       const token = await mint();
-      return { token, ...times(token) };
+      return { token, ...tokenTimes(token) };
     },
   };
 }
@@ -202,7 +193,7 @@ export async function profileChaosSubjects(
     else
       skew = faketimeSkew(faketime.issuer, async () => {
         const token = await mint();
-        return { token, ...times(token) };
+        return { token, ...tokenTimes(token) };
       });
   }
   // Read when a game day picks the subject: a launched issuer is not up while the environment is prepared.
