@@ -3,10 +3,10 @@
  * refresh tokens, OIDC id_tokens, and the revocation of access tokens and whole families.
  */
 import { createHash, randomBytes, randomFillSync } from 'node:crypto';
-import { jwsSign } from '../../oauth/algorithms.ts';
 import { b64urlJson, decodeCompact, signCompact, verifyCompact } from '../../oauth/jws.ts';
 import type { IssuerContext } from './context.ts';
 import type { SigningKey } from './keys.ts';
+import { signInBatch } from './sign-batch.ts';
 import { type AccessTokenRecord, type Family, hashSecretValue, randomToken } from './store.ts';
 
 /** CSPRNG bytes drawn 4 KiB at a time and handed out once each: one RAND_bytes call per 256 jtis. */
@@ -28,16 +28,14 @@ function newJti(): string {
 /** The encoded JWS header of access tokens, per signing key: the same bytes for every token it signs. */
 const accessTokenHeaders = new WeakMap<SigningKey, string>();
 
-/** signCompact({ typ: 'at+jwt', kid }, claims, alg, key) with the header encoded once per key. */
-function signAccessToken(key: SigningKey, claims: Record<string, unknown>): string {
+/** The JWS signing input `header.claims` of an access token, with the header encoded once per key. */
+function accessTokenSigningInput(key: SigningKey, claims: Record<string, unknown>): string {
   let header = accessTokenHeaders.get(key);
   if (header === undefined) {
     header = b64urlJson({ typ: 'at+jwt', kid: key.kid, alg: key.alg });
     accessTokenHeaders.set(key, header);
   }
-  const input = `${header}.${b64urlJson(claims)}`;
-  const signature = jwsSign(key.alg, Buffer.from(input), key.privateKey);
-  return `${input}.${signature.toString('base64url')}`;
+  return `${header}.${b64urlJson(claims)}`;
 }
 
 export interface AccessTokenRequest {
@@ -59,7 +57,20 @@ export interface IssuedAccessToken {
   expiresIn: number;
 }
 
-export function issueAccessToken(ctx: IssuerContext, request: AccessTokenRequest): IssuedAccessToken {
+/**
+ * An access token whose record is made and stored but whose JWS is not signed yet: the grants
+ * change the store synchronously, and the signature, which touches no state, can wait for the
+ * turn's batch (sign-batch.ts).
+ */
+export interface UnsignedAccessToken {
+  record: AccessTokenRecord;
+  expiresIn: number;
+  /** An opaque token, final already; else the JWS signing input and its key. */
+  token?: string;
+  signing?: { input: string; key: SigningKey };
+}
+
+export function prepareAccessToken(ctx: IssuerContext, request: AccessTokenRequest): UnsignedAccessToken {
   const iat = ctx.clock.nowSeconds();
   const ttl = Math.floor(ctx.config.tokens.accessTokenTtl / 1000);
   const exp = Math.min(iat + ttl, request.notAfter ?? Number.POSITIVE_INFINITY);
@@ -75,11 +86,12 @@ export function issueAccessToken(ctx: IssuerContext, request: AccessTokenRequest
     ...(request.jkt && { jkt: request.jkt }),
     ...(request.act && { act: request.act }),
   };
-  let token: string;
+  let unsigned: UnsignedAccessToken;
   if (ctx.config.tokens.format === 'opaque') {
-    token = randomToken();
+    const token = randomToken();
     record.tokenHash = hashSecretValue(token);
     ctx.store.opaqueAccessTokens.set(record.tokenHash, record);
+    unsigned = { record, expiresIn: exp - iat, token };
   } else {
     const key = ctx.keys.signingKey();
     const claims: Record<string, unknown> = {
@@ -95,7 +107,7 @@ export function issueAccessToken(ctx: IssuerContext, request: AccessTokenRequest
       ...(record.jkt && { cnf: { jkt: record.jkt } }),
       ...(record.act && { act: record.act }),
     };
-    token = signAccessToken(key, claims);
+    unsigned = { record, expiresIn: exp - iat, signing: { input: accessTokenSigningInput(key, claims), key } };
   }
   if (request.familyId) {
     ctx.store.families
@@ -103,7 +115,15 @@ export function issueAccessToken(ctx: IssuerContext, request: AccessTokenRequest
       ?.accessTokens.set(record.jti, { expiresAt: exp, ...(record.tokenHash && { tokenHash: record.tokenHash }) });
     ctx.store.accessTokenFamily.set(record.jti, request.familyId);
   }
-  return { token, record, expiresIn: exp - iat };
+  return unsigned;
+}
+
+/** The token, signed with the other signatures asked for in this turn of the event loop (sign-batch.ts). */
+export async function batchSignAccessToken(unsigned: UnsignedAccessToken): Promise<IssuedAccessToken> {
+  if (!unsigned.signing) return { token: unsigned.token!, record: unsigned.record, expiresIn: unsigned.expiresIn };
+  const { input, key } = unsigned.signing;
+  const signature = await signInBatch(key.alg, Buffer.from(input), key.privateKey);
+  return { token: `${input}.${signature.toString('base64url')}`, record: unsigned.record, expiresIn: unsigned.expiresIn };
 }
 
 export function issueRefreshToken(ctx: IssuerContext, family: Family, scope: string[]): { token: string; hash: string } {

@@ -3,7 +3,14 @@ import { createHash } from 'node:crypto';
 import { invalidGrant, invalidRequest } from '../../../oauth/oauth-error.ts';
 import { requireParam } from '../form.ts';
 import { hashSecretValue } from '../store.ts';
-import { createFamily, issueAccessToken, issueIdToken, issueRefreshToken, revokeFamily } from '../tokens.ts';
+import {
+  batchSignAccessToken,
+  createFamily,
+  issueIdToken,
+  issueRefreshToken,
+  prepareAccessToken,
+  revokeFamily,
+} from '../tokens.ts';
 import { accessTokenResponse, type GrantHandler } from './grant.ts';
 
 const verifierFormat = /^[A-Za-z0-9._~-]{43,128}$/;
@@ -39,7 +46,7 @@ export const authorizationCodeGrant: GrantHandler = ({ ctx, client, form, dpopJk
     ...(bindRefresh && { jkt: dpopJkt }),
   });
   record.familyId = family.id;
-  const issued = issueAccessToken(ctx, {
+  const unsigned = prepareAccessToken(ctx, {
     clientId: client.id,
     sub: record.sub,
     scope: record.scope,
@@ -50,19 +57,22 @@ export const authorizationCodeGrant: GrantHandler = ({ ctx, client, form, dpopJk
   });
   const refresh = client.grantTypes.includes('refresh_token') ? issueRefreshToken(ctx, family, record.scope) : undefined;
   const user = [...ctx.users.values()].find((candidate) => (candidate.sub ?? candidate.username) === record.sub);
-  const idToken = record.scope.includes('openid')
-    ? issueIdToken(ctx, {
-        clientId: client.id,
-        sub: record.sub,
-        authTime: record.authTime,
-        accessToken: issued.token,
-        claims: user?.claims ?? {},
-        ...(record.nonce && { nonce: record.nonce }),
-      })
-    : undefined;
-  ctx.metrics.tokensIssued.inc({ grant: 'authorization_code' });
-  return accessTokenResponse(issued, {
-    ...(refresh && { refresh_token: refresh.token }),
-    ...(idToken && { id_token: idToken }),
+  // The store is settled; what is left is signing (the id_token's at_hash needs the access token).
+  return batchSignAccessToken(unsigned).then((issued) => {
+    const idToken = record.scope.includes('openid')
+      ? issueIdToken(ctx, {
+          clientId: client.id,
+          sub: record.sub,
+          authTime: record.authTime,
+          accessToken: issued.token,
+          claims: user?.claims ?? {},
+          ...(record.nonce && { nonce: record.nonce }),
+        })
+      : undefined;
+    ctx.metrics.tokensIssued.inc({ grant: 'authorization_code' });
+    return accessTokenResponse(issued, {
+      ...(refresh && { refresh_token: refresh.token }),
+      ...(idToken && { id_token: idToken }),
+    });
   });
 };

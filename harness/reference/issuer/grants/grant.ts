@@ -1,6 +1,7 @@
-/** What every grant handler receives and answers. Handlers are synchronous on purpose: each
- * reads and changes the store in one turn of the event loop, so two concurrent requests can
- * never both redeem one code or rotate one refresh token. */
+/** What every grant handler receives and answers. Handlers read and change the store
+ * synchronously, before they return, so two concurrent requests can never both redeem one code
+ * or rotate one refresh token. The promise a handler may return waits only for signatures
+ * (tokens.ts batchSignAccessToken), which touch no state. */
 import type { ClientConfig } from '../config.ts';
 import type { IssuerContext } from '../context.ts';
 import type { Form } from '../form.ts';
@@ -24,7 +25,7 @@ export interface TokenResponse {
   issued_token_type?: string;
 }
 
-export type GrantHandler = (request: GrantRequest) => TokenResponse;
+export type GrantHandler = (request: GrantRequest) => TokenResponse | Promise<TokenResponse>;
 
 export function accessTokenResponse(issued: IssuedAccessToken, extra: Partial<TokenResponse> = {}): TokenResponse {
   return {

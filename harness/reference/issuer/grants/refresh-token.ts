@@ -8,7 +8,7 @@ import { invalidGrant, OAuthError } from '../../../oauth/oauth-error.ts';
 import { requireParam } from '../form.ts';
 import { grantScope } from '../scope.ts';
 import { hashSecretValue, type RefreshTokenRecord } from '../store.ts';
-import { issueAccessToken, issueIdToken, issueRefreshToken, revokeFamily } from '../tokens.ts';
+import { batchSignAccessToken, issueIdToken, issueRefreshToken, prepareAccessToken, revokeFamily } from '../tokens.ts';
 import { accessTokenResponse, type GrantHandler } from './grant.ts';
 
 export const refreshTokenGrant: GrantHandler = ({ ctx, client, form, dpopJkt }) => {
@@ -42,7 +42,7 @@ export const refreshTokenGrant: GrantHandler = ({ ctx, client, form, dpopJkt }) 
   const next = issueRefreshToken(ctx, family, record.scope);
   record.successorHash = next.hash;
   const jkt = family.jkt ?? dpopJkt;
-  const issued = issueAccessToken(ctx, {
+  const unsigned = prepareAccessToken(ctx, {
     clientId: client.id,
     sub: family.sub,
     scope,
@@ -51,17 +51,20 @@ export const refreshTokenGrant: GrantHandler = ({ ctx, client, form, dpopJkt }) 
     authTime: family.authTime,
     ...(jkt && { jkt }),
   });
-  const idToken = scope.includes('openid')
-    ? issueIdToken(ctx, {
-        clientId: client.id,
-        sub: family.sub,
-        authTime: family.authTime,
-        accessToken: issued.token,
-        claims: {},
-      })
-    : undefined;
-  ctx.metrics.tokensIssued.inc({ grant: 'refresh_token' });
-  return accessTokenResponse(issued, { refresh_token: next.token, ...(idToken && { id_token: idToken }) });
+  // The store is settled; what is left is signing (the id_token's at_hash needs the access token).
+  return batchSignAccessToken(unsigned).then((issued) => {
+    const idToken = scope.includes('openid')
+      ? issueIdToken(ctx, {
+          clientId: client.id,
+          sub: family.sub,
+          authTime: family.authTime,
+          accessToken: issued.token,
+          claims: {},
+        })
+      : undefined;
+    ctx.metrics.tokensIssued.inc({ grant: 'refresh_token' });
+    return accessTokenResponse(issued, { refresh_token: next.token, ...(idToken && { id_token: idToken }) });
+  });
 };
 
 function isGraceRetry(ctx: GrantContext, record: RefreshTokenRecord, now: number): boolean {

@@ -5,7 +5,7 @@
 import { invalidRequest, unauthorizedClient } from '../../../oauth/oauth-error.ts';
 import { requireParam } from '../form.ts';
 import { grantAudience, grantScope } from '../scope.ts';
-import { issueAccessToken, resolveAccessToken } from '../tokens.ts';
+import { batchSignAccessToken, prepareAccessToken, resolveAccessToken } from '../tokens.ts';
 import { accessTokenResponse, type GrantHandler } from './grant.ts';
 
 export const tokenTypes = {
@@ -39,7 +39,7 @@ export const tokenExchangeGrant: GrantHandler = ({ ctx, client, form, dpopJkt })
   }
   const scope = grantScope(form.params.scope, subject.scope);
   const audience = grantAudience(ctx, client, [...form.audience, ...form.resource]);
-  const issued = issueAccessToken(ctx, {
+  const unsigned = prepareAccessToken(ctx, {
     clientId: client.id,
     sub: subject.sub,
     scope,
@@ -48,6 +48,8 @@ export const tokenExchangeGrant: GrantHandler = ({ ctx, client, form, dpopJkt })
     ...(act && { act }),
     ...(dpopJkt && { jkt: dpopJkt }),
   });
-  ctx.metrics.tokensIssued.inc({ grant: 'token_exchange' });
-  return accessTokenResponse(issued, { issued_token_type: tokenTypes.accessToken });
+  return batchSignAccessToken(unsigned).then((issued) => {
+    ctx.metrics.tokensIssued.inc({ grant: 'token_exchange' });
+    return accessTokenResponse(issued, { issued_token_type: tokenTypes.accessToken });
+  });
 };

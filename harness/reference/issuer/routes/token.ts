@@ -88,7 +88,8 @@ export function tokenEndpoint(ctx: IssuerContext, log: FastifyBaseLogger): Handl
       if (!client.grantTypes.includes(grantType as GrantType))
         throw unauthorizedClient(`client ${client.id} may not use ${grantType}`);
       const dpopJkt = request.headers.dpop === undefined ? undefined : await dpopThumbprint(ctx, request);
-      const response = handler({ ctx, client, form, ...(dpopJkt && { dpopJkt }) });
+      // The store changes happen inside handler(); the await is for the turn's signatures (sign-batch.ts).
+      const response = await handler({ ctx, client, form, ...(dpopJkt && { dpopJkt }) });
       observe(grantLabel, 'ok', started);
       return { status: 200, headers, body: response };
     } catch (error) {
