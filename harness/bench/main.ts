@@ -175,6 +175,8 @@ interface BenchOptions {
   pin: Pinning;
   /** Where each server process writes a V8 CPU profile (`node --cpu-prof`), when set. */
   profileDir?: string;
+  /** Rounds of the RS256 issuer and the sign floor (alternating which goes first); the table gives medians. */
+  repeat: number;
   /** Measure only the issuer or only the resource server (with its ceilings); both when unset. */
   only?: 'issuer' | 'rs';
   /** Another checkout whose `harness/cli/main.ts` runs the resource servers (an A/B against older code). */
@@ -229,22 +231,85 @@ async function issuance(alg: 'RS256' | 'ES256', options: BenchOptions): Promise<
   const issuer = await startIssuerProcess(alg, options, secret);
   try {
     options.log(`k6: ${options.vus} VUs for ${options.duration} → ${alg} client_credentials at ${issuer.url}/token`);
-    return await measured(issuer.process.pid, () =>
-      runK6(
-        scenario('issuance.js'),
-        {
-          TOKEN_URL: `${issuer.url}/token`,
-          CLIENT_ID: 'bench',
-          CLIENT_SECRET: secret,
-          VUS: String(options.vus),
-          DURATION: options.duration,
-        },
-        { wrapper: options.pin.generator },
-      ),
-    );
+    return await issuanceLoad(issuer.process.pid, `${issuer.url}/token`, secret, options);
   } finally {
     await issuer.process.stop();
   }
+}
+
+function issuanceLoad(pid: number, tokenUrl: string, secret: string, options: BenchOptions): Promise<Measurement> {
+  return measured(pid, () =>
+    runK6(
+      scenario('issuance.js'),
+      { TOKEN_URL: tokenUrl, CLIENT_ID: 'bench', CLIENT_SECRET: secret, VUS: String(options.vus), DURATION: options.duration },
+      { wrapper: options.pin.generator },
+    ),
+  );
+}
+
+/** The same k6 load against `sign-floor.ts`: node:http, the form, Basic credentials and one RS256 signature. */
+async function signFloor(options: BenchOptions): Promise<Measurement> {
+  const secret = randomBytes(24).toString('base64url');
+  const port = await freePort();
+  const floor = await launch({
+    name: 'sign floor (node:http + RS256)',
+    command: [
+      ...options.pin.server,
+      process.execPath,
+      ...profiling(options),
+      join(repoRoot, 'harness', 'bench', 'sign-floor.ts'),
+    ],
+    env: { PORT: String(port), BENCH_CLIENT_SECRET: secret },
+    ready: `http://127.0.0.1:${port}/health`,
+    readyTimeoutMs: 10_000,
+    logFile: join(options.workDir, 'sign-floor.log'),
+  });
+  try {
+    options.log(`k6: ${options.vus} VUs for ${options.duration} → the sign floor at http://127.0.0.1:${port}/token`);
+    return await issuanceLoad(floor.pid, `http://127.0.0.1:${port}/token`, secret, options);
+  } finally {
+    await floor.stop();
+  }
+}
+
+/**
+ * A measurement with `openssl speed` (1 s per algorithm) on the server core right before and right
+ * after it; its ceiling is the better of the two. On a VM whose host is shared, the same binary
+ * moves by 10-20 % between minutes (and by more now and then), so a ceiling measured minutes away
+ * compares a fast moment with a slow one.
+ */
+interface Paired {
+  measurement: Measurement;
+  ceiling: OpensslCeiling;
+}
+
+async function paired(pin: Pinning, run: () => Promise<Measurement>): Promise<Paired> {
+  const before = await opensslCeiling(1, pin);
+  const measurement = await run();
+  const after = await opensslCeiling(1, pin);
+  return { measurement, ceiling: betterCeiling(before, after) };
+}
+
+function betterCeiling(a: OpensslCeiling, b: OpensslCeiling): OpensslCeiling {
+  return {
+    rs256SignPerSecond: Math.max(a.rs256SignPerSecond, b.rs256SignPerSecond),
+    rs256VerifyPerSecond: Math.max(a.rs256VerifyPerSecond, b.rs256VerifyPerSecond),
+    es256SignPerSecond: Math.max(a.es256SignPerSecond, b.es256SignPerSecond),
+  };
+}
+
+/** One round of the issuer half: RS256 issuance and the sign floor, each between two openssl runs. */
+interface IssuerRound {
+  rs256: Paired;
+  floor: Paired;
+}
+
+/** The median and the range of some ratios, "74 % (71-76 %)" when there are several. */
+export function medianRange(values: number[]): { median: number; min: number; max: number } {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  const median = sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+  return { median, min: sorted[0]!, max: sorted[sorted.length - 1]! };
 }
 
 const bareServer = `require('node:http').createServer((req, res) => {
@@ -394,43 +459,66 @@ export async function runBench(options: Omit<BenchOptions, 'pin'>): Promise<void
   const { stdout: k6Version } = await execFileAsync(k6, ['version']);
   options.log(`load generator: ${k6Version.trim()}; ${options.vus} VUs, ${options.duration} per measurement`);
   options.log(`cores: ${pin.note}`);
-  options.log(
-    'measuring the openssl speed ceilings on the server core (openssl divides by its CPU time), before and after the servers…',
-  );
-  // openssl speed is measured before and after the servers; the ceiling is the better of the two
-  // (on a VM whose host is shared, the same binary moves by 10-20 % between minutes).
   const opensslLine = (when: string, measured: OpensslCeiling) =>
     options.log(
       `  openssl, ${when}: RS256 sign ${rate(measured.rs256SignPerSecond)}, verify ${rate(measured.rs256VerifyPerSecond)}; ES256 sign ${rate(measured.es256SignPerSecond)}`,
     );
-  const opensslBefore = await opensslCeiling(3, pin);
-  opensslLine('before', opensslBefore);
   const report = (name: string, measurement: Measurement) =>
     options.log(
       `  ${name}: ${rate(measurement.run.requestRate)} wall, ${rate(measurement.perCpuSecond)} per server CPU second (its threads ran ${share(measurement)} of the wall time${measurement.waitShare === undefined ? '' : ` and waited ${(measurement.waitShare * 100).toFixed(0)} % for a core another process held`}${measurement.microsPerRequest === undefined ? '' : `; ${measurement.microsPerRequest.all.toFixed(0)} µs of CPU per request, ${measurement.microsPerRequest.mainThread.toFixed(0)} µs on the main thread`}${measurement.mainIdleShare === undefined ? '' : `; main thread idle ${(measurement.mainIdleShare * 100).toFixed(0)} %${measurement.mainIdleShare > 0.15 ? ': generator-bound' : ''}`})`,
     );
   if (options.rsTree) options.log(`resource servers from ${options.rsTree}`);
   if (options.issuerTree) options.log(`issuers from ${options.issuerTree}`);
-  const issuers: [Measurement, Measurement] | undefined =
-    options.only === 'rs' ? undefined : [await issuance('RS256', bench), await issuance('ES256', bench)];
-  if (issuers) {
-    report('issuer RS256', issuers[0]);
-    report('issuer ES256', issuers[1]);
+
+  // The issuer half: each measurement sits between two short openssl runs on the same core and is
+  // compared with them, and the RS256 issuer alternates with the sign floor (A B, B A, ...) so a
+  // drift in the machine's speed favours neither.
+  const rounds: IssuerRound[] = [];
+  let es256: Paired | undefined;
+  if (options.only !== 'rs') {
+    options.log(
+      `issuer: ${options.repeat} round(s) of RS256 issuance and the sign floor, each between two 1 s openssl speed runs on the server core…`,
+    );
+    for (let round = 1; round <= options.repeat; round++) {
+      const issuerRun = () => paired(pin, () => issuance('RS256', bench));
+      const floorRun = () => paired(pin, () => signFloor(bench));
+      let rs256: Paired;
+      let floor: Paired;
+      if (round % 2 === 1) {
+        rs256 = await issuerRun();
+        floor = await floorRun();
+      } else {
+        floor = await floorRun();
+        rs256 = await issuerRun();
+      }
+      rounds.push({ rs256, floor });
+      report(`round ${round}, issuer RS256`, rs256.measurement);
+      report(`round ${round}, sign floor`, floor.measurement);
+      options.log(
+        `  round ${round}: issuer ${percent(signRatio(rs256))} and floor ${percent(signRatio(floor))} of openssl's RS256 sign (${rate(rs256.ceiling.rs256SignPerSecond)} and ${rate(floor.ceiling.rs256SignPerSecond)} around them); issuer ${percent(rs256.measurement.perCpuSecond / floor.measurement.perCpuSecond)} of the floor`,
+      );
+    }
+    es256 = await paired(pin, () => issuance('ES256', bench));
+    report('issuer ES256', es256.measurement);
   }
-  const validate = options.only === 'issuer' ? undefined : await validation(bench);
-  if (validate) {
+
+  // The resource-server half: openssl's verify rate before and after it, the better one.
+  let validate: ValidationRuns | undefined;
+  let verifyCeiling: OpensslCeiling | undefined;
+  if (options.only !== 'issuer') {
+    options.log('measuring the openssl speed ceilings on the server core (openssl divides by its CPU time)…');
+    const opensslBefore = await opensslCeiling(3, pin);
+    opensslLine('before the resource servers', opensslBefore);
+    validate = await validation(bench);
     report('RS uncached', validate.uncachedPool);
     report('RS hot token', validate.hotToken);
     report('bare node:http, before', validate.bareRuns[0]);
     report('bare node:http, after', validate.bareRuns[1]);
+    const opensslAfter = await opensslCeiling(3, pin);
+    opensslLine('after the resource servers', opensslAfter);
+    verifyCeiling = betterCeiling(opensslBefore, opensslAfter);
   }
-  const opensslAfter = await opensslCeiling(3, pin);
-  opensslLine('after', opensslAfter);
-  const ceiling: OpensslCeiling = {
-    rs256SignPerSecond: Math.max(opensslBefore.rs256SignPerSecond, opensslAfter.rs256SignPerSecond),
-    rs256VerifyPerSecond: Math.max(opensslBefore.rs256VerifyPerSecond, opensslAfter.rs256VerifyPerSecond),
-    es256SignPerSecond: Math.max(opensslBefore.es256SignPerSecond, opensslAfter.es256SignPerSecond),
-  };
+
   type Row = [string, string, string, string, string, string, string, string];
   const row = (name: string, measurement: Measurement, ceilingName: string, perCpuCeiling: number, wallCeiling: number): Row => [
     name,
@@ -442,26 +530,62 @@ export async function runBench(options: Omit<BenchOptions, 'pin'>): Promise<void
     percent(measurement.perCpuSecond / perCpuCeiling),
     percent(measurement.run.requestRate / wallCeiling),
   ];
+  // Over rounds: medians, and the ratio's range when there are several.
+  const roundsRow = (name: string, runs: Paired[], ceilingName: string): Row => {
+    const median = (pick: (run: Paired) => number) => medianRange(runs.map(pick)).median;
+    const ratio = medianRange(runs.map(signRatio));
+    return [
+      name,
+      rate(median((run) => run.measurement.run.requestRate)),
+      percent(median((run) => run.measurement.coreShare ?? 0)),
+      rate(median((run) => run.measurement.perCpuSecond)),
+      ceilingName,
+      rate(median((run) => run.ceiling.rs256SignPerSecond)),
+      runs.length > 1
+        ? `${percent(ratio.median)} (${(ratio.min * 100).toFixed(0)}-${percent(ratio.max)})`
+        : percent(ratio.median),
+      percent(median((run) => run.measurement.run.requestRate / run.ceiling.rs256SignPerSecond)),
+    ];
+  };
   const rows: Row[] = [['measurement', 'wall', 'core', 'per CPU-s', 'ceiling (per CPU second)', '', 'ratio', 'wall ratio']];
-  if (issuers) {
+  if (rounds.length && es256) {
+    const ofFloor = medianRange(
+      rounds.map((round) => round.rs256.measurement.perCpuSecond / round.floor.measurement.perCpuSecond),
+    );
     rows.push(
-      row(
+      roundsRow(
         'issuer RS256 client_credentials',
-        issuers[0],
+        rounds.map((round) => round.rs256),
         'openssl RS256 sign (server core)',
-        ceiling.rs256SignPerSecond,
-        ceiling.rs256SignPerSecond,
       ),
+      roundsRow(
+        'sign floor: node:http + form + Basic + RS256',
+        rounds.map((round) => round.floor),
+        'openssl RS256 sign (server core)',
+      ),
+      [
+        'issuer RS256 / sign floor',
+        '',
+        '',
+        '',
+        '',
+        '',
+        rounds.length > 1
+          ? `${percent(ofFloor.median)} (${(ofFloor.min * 100).toFixed(0)}-${percent(ofFloor.max)})`
+          : percent(ofFloor.median),
+        '',
+      ],
       row(
         'issuer ES256 client_credentials',
-        issuers[1],
+        es256.measurement,
         'openssl ES256 sign (server core)',
-        ceiling.es256SignPerSecond,
-        ceiling.es256SignPerSecond,
+        es256.ceiling.es256SignPerSecond,
+        es256.ceiling.es256SignPerSecond,
       ),
     );
   }
-  if (validate) {
+  if (validate && verifyCeiling) {
+    const ceiling = verifyCeiling;
     // Verify and HTTP in series on one core: 1 / (1/verify + 1/http), both per CPU second.
     const combined = 1 / (1 / ceiling.rs256VerifyPerSecond + 1 / validate.bare.perCpuSecond);
     const combinedWall = 1 / (1 / ceiling.rs256VerifyPerSecond + 1 / validate.bare.run.requestRate);
@@ -493,7 +617,11 @@ export async function runBench(options: Omit<BenchOptions, 'pin'>): Promise<void
         .join('  ')
         .trimEnd(),
     );
-  const all = [...(issuers ?? []), ...(validate ? [validate.uncachedPool, validate.hotToken, validate.bare] : [])];
+  const issuerMeasurements = [
+    ...rounds.flatMap((round) => [round.rs256.measurement, round.floor.measurement]),
+    ...(es256 ? [es256.measurement] : []),
+  ];
+  const all = [...issuerMeasurements, ...(validate ? [validate.uncachedPool, validate.hotToken, validate.bare] : [])];
   const failed = all.filter((measurement) => measurement.run.checkPassRate < 1);
   if (failed.length)
     options.log(
@@ -511,12 +639,8 @@ export async function runBench(options: Omit<BenchOptions, 'pin'>): Promise<void
     const candidates: [string, Measurement][] = [
       ['the one-hot-token RS', validate.hotToken],
       ['the uncached RS', validate.uncachedPool],
-      ...(issuers
-        ? ([
-            ['issuer ES256', issuers[1]],
-            ['issuer RS256', issuers[0]],
-          ] as [string, Measurement][])
-        : []),
+      ...(es256 ? ([['issuer ES256', es256.measurement]] as [string, Measurement][]) : []),
+      ...rounds.map((round, index): [string, Measurement] => [`issuer RS256 (round ${index + 1})`, round.rs256.measurement]),
     ];
     const near = candidates.filter(([, measurement]) => measurement.run.requestRate >= 0.85 * validate.bare.run.requestRate);
     options.log(
@@ -524,6 +648,19 @@ export async function runBench(options: Omit<BenchOptions, 'pin'>): Promise<void
     );
   }
   options.log('targets: RS256 issuance ≥ 80 % of the sign ceiling; the uncached RS ≥ 60 % of the verify + HTTP ceiling');
+  if (rounds.length) {
+    const issuer = medianRange(rounds.map((round) => signRatio(round.rs256))).median;
+    const floor = medianRange(rounds.map((round) => signRatio(round.floor))).median;
+    options.log(
+      `RS256 issuance: ${percent(issuer)} of the sign ceiling (median of ${rounds.length}), ${issuer >= 0.8 ? 'target met' : 'target not met'}; ` +
+        `the sign floor (the least a node:http endpoint does per token, batched the same way) reaches ${percent(floor)} in the same rounds; its shortfall from 100 % is node:http, loopback TCP and this machine${rounds.length < 3 ? ' (use --repeat 3 or more: one round moves by ±10 % on a shared VM)' : ''}`,
+    );
+  }
+}
+
+/** Requests per server CPU second over openssl's RS256 signs per CPU second around the measurement. */
+function signRatio(run: Paired): number {
+  return run.measurement.perCpuSecond / run.ceiling.rs256SignPerSecond;
 }
 
 if (import.meta.main) {
@@ -535,14 +672,18 @@ if (import.meta.main) {
       only: { type: 'string' },
       'rs-tree': { type: 'string' },
       'issuer-tree': { type: 'string' },
+      repeat: { type: 'string', default: '1' },
     },
   });
+  const repeat = Number(values.repeat);
+  if (!Number.isInteger(repeat) || repeat < 1 || repeat > 20) throw new Error(`--repeat ${values.repeat}: expected 1 to 20`);
   if (values.only !== undefined && values.only !== 'issuer' && values.only !== 'rs')
     throw new Error(`--only ${values.only}: expected issuer or rs`);
   if (parseDurationMs(values.duration) === undefined) throw new Error(`--duration ${values.duration} is not a duration`);
   await runBench({
     duration: values.duration,
     vus: Number(values.vus),
+    repeat,
     workDir: mkdtempSync(join(tmpdir(), 'tokenproof-bench-')),
     log: (line) => process.stdout.write(`${line}\n`),
     ...(values.profile && { profileDir: values.profile }),
