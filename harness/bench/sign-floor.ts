@@ -11,8 +11,9 @@
  * `node harness/bench/sign-floor.ts` with PORT and BENCH_CLIENT_SECRET (client id `bench`); it
  * answers `GET /health` for the launcher.
  */
-import { createHash, generateKeyPairSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomFillSync, timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
+import { parse } from 'fast-querystring';
 import { signInBatch } from '../reference/issuer/sign-batch.ts';
 
 const port = Number(process.env.PORT);
@@ -22,6 +23,17 @@ const expected = createHash('sha256')
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const header = Buffer.from(JSON.stringify({ typ: 'at+jwt', kid: 'floor', alg: 'RS256' })).toString('base64url');
 const issuer = `http://127.0.0.1:${port}`;
+// jtis from a 4 KiB CSPRNG pool, as the issuer draws them: one RAND_bytes per 256 tokens.
+const pool = Buffer.alloc(4096);
+let offset = pool.length;
+const jti = () => {
+  if (offset === pool.length) {
+    randomFillSync(pool);
+    offset = 0;
+  }
+  offset += 16;
+  return pool.toString('base64url', offset - 16, offset);
+};
 
 createServer((request, response) => {
   if (request.method !== 'POST') {
@@ -31,12 +43,12 @@ createServer((request, response) => {
   const chunks: Buffer[] = [];
   request.on('data', (chunk: Buffer) => chunks.push(chunk));
   request.on('end', () => {
-    const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+    const form = parse(Buffer.concat(chunks).toString('utf8')) as Record<string, string | undefined>;
     const basic = /^basic +([A-Za-z0-9+/=]+)$/i.exec(request.headers.authorization ?? '');
     const presented = createHash('sha256')
       .update(basic ? Buffer.from(basic[1]!, 'base64').toString('utf8') : '')
       .digest();
-    if (!timingSafeEqual(presented, expected) || form.get('grant_type') !== 'client_credentials') {
+    if (!timingSafeEqual(presented, expected) || form.grant_type !== 'client_credentials') {
       response.writeHead(401).end();
       return;
     }
@@ -47,9 +59,9 @@ createServer((request, response) => {
       aud: 'api://bench',
       exp: now + 300,
       iat: now,
-      jti: randomBytes(16).toString('base64url'),
+      jti: jti(),
       client_id: 'bench',
-      scope: form.get('scope') ?? 'read',
+      scope: form.scope ?? 'read',
     };
     const input = `${header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
     void signInBatch('RS256', Buffer.from(input), privateKey).then((signature) => {
