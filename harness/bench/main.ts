@@ -11,7 +11,7 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
@@ -444,6 +444,8 @@ async function validation(options: BenchOptions): Promise<ValidationRuns> {
     return { uncachedPool, hotToken, bare, bareRuns: [bareFirst, bareLast], poolSize };
   } finally {
     await Promise.all(started.map((handle) => handle.stop()));
+    // 10,000 whole tokens: they do not outlive the measurement on disk.
+    rmSync(join(options.workDir, 'tokens.json'), { force: true });
   }
 }
 
@@ -680,15 +682,24 @@ if (import.meta.main) {
   if (values.only !== undefined && values.only !== 'issuer' && values.only !== 'rs')
     throw new Error(`--only ${values.only}: expected issuer or rs`);
   if (parseDurationMs(values.duration) === undefined) throw new Error(`--duration ${values.duration} is not a duration`);
-  await runBench({
-    duration: values.duration,
-    vus: Number(values.vus),
-    repeat,
-    workDir: mkdtempSync(join(tmpdir(), 'tokenproof-bench-')),
-    log: (line) => process.stdout.write(`${line}\n`),
-    ...(values.profile && { profileDir: values.profile }),
-    ...(values.only && { only: values.only as 'issuer' | 'rs' }),
-    ...(values['rs-tree'] && { rsTree: values['rs-tree'] }),
-    ...(values['issuer-tree'] && { issuerTree: values['issuer-tree'] }),
-  });
+  const workDir = mkdtempSync(join(tmpdir(), 'tokenproof-bench-'));
+  let finished = false;
+  try {
+    await runBench({
+      duration: values.duration,
+      vus: Number(values.vus),
+      repeat,
+      workDir,
+      log: (line) => process.stdout.write(`${line}\n`),
+      ...(values.profile && { profileDir: values.profile }),
+      ...(values.only && { only: values.only as 'issuer' | 'rs' }),
+      ...(values['rs-tree'] && { rsTree: values['rs-tree'] }),
+      ...(values['issuer-tree'] && { issuerTree: values['issuer-tree'] }),
+    });
+    finished = true;
+  } finally {
+    // The servers' configs and logs stay only when something went wrong, for the post-mortem.
+    if (finished) rmSync(workDir, { recursive: true, force: true });
+    else process.stderr.write(`bench: the servers' configs and logs are in ${workDir}\n`);
+  }
 }

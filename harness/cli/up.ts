@@ -10,6 +10,7 @@ import { prepareEnvironment } from '../engine/environment.ts';
 import { audience, testAudience } from '../env/embedded.ts';
 import { EnvironmentError } from '../lib/errors.ts';
 import { Redactor } from '../lib/redactor.ts';
+import { removeAtExit } from '../lib/secret-files.ts';
 import { environmentOptions } from './conform.ts';
 import { waitForSignal } from './serve.ts';
 
@@ -18,6 +19,7 @@ export async function up(print: (line: string) => void, flags: { env?: string; r
   const workDir = mkdtempSync(join(tmpdir(), 'tokenproof-up-'));
   const environment = await prepareEnvironment({ runDir: workDir, redactor: new Redactor(), log: print, ...where });
   const credentials = environment.credentials ?? {};
+  let credentialsWritten: { remove(): void } | undefined;
   try {
     const testIssuer = environment.testIssuer;
     if (!testIssuer)
@@ -43,6 +45,8 @@ export async function up(print: (line: string) => void, flags: { env?: string; r
       )}\n`,
       { mode: 0o600 },
     );
+    // Whole secrets of a stack that is about to stop: they go with it, also after a Ctrl-C.
+    credentialsWritten = removeAtExit(credentialsFile);
     print('');
     print(`issuer            ${issuer}  (discovery: ${issuer}/.well-known/openid-configuration)`);
     print(`resource server   ${resourceServer}/protected  (audience ${audience}, trusts the issuer)`);
@@ -58,7 +62,9 @@ export async function up(print: (line: string) => void, flags: { env?: string; r
         `containers        ${containers.containers.map((container) => container.name).join(' ')}  (network ${containers.network.name})`,
       );
     }
-    print(`credentials       ${credentialsFile}  (client primary/secondary, public client spa, user alice, admin token)`);
+    print(
+      `credentials       ${credentialsFile}  (client primary/secondary, public client spa, user alice, admin token; removed when the stack stops)`,
+    );
     print(`logs              ${join(workDir, 'logs')}`);
     print('');
     print('try:');
@@ -72,6 +78,7 @@ export async function up(print: (line: string) => void, flags: { env?: string; r
     await waitForSignal();
     print('stopping');
   } finally {
+    credentialsWritten?.remove();
     await environment.stop();
   }
 }

@@ -6,9 +6,9 @@
  * (`propagation`, every replica, for V08).
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { secretTempDir } from '../lib/secret-files.ts';
 import { type Profile, profileSchema } from '../profile/schema.ts';
 import type { ResourceServerConfigInput } from '../reference/resource-server/config.ts';
 import type { RunningTestIssuer } from '../test-issuer/server.ts';
@@ -34,13 +34,13 @@ export interface JwtClientKey {
 /** A throwaway key pair for the private_key_jwt client of one start of the stack. */
 export function createJwtClientKey(): JwtClientKey {
   const key = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const keyDir = mkdtempSync(join(tmpdir(), 'tokenproof-keys-'));
-  const privateKeyFile = join(keyDir, 'jwt-client.key.pem');
+  const keyDir = secretTempDir('tokenproof-keys-');
+  const privateKeyFile = join(keyDir.path, 'jwt-client.key.pem');
   writeFileSync(privateKeyFile, key.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
   return {
     privateKeyFile,
     publicJwk: { ...key.publicKey.export({ format: 'jwk' }), alg: 'ES256', use: 'sig', kid: 'jwt-client-1' },
-    dispose: () => rmSync(keyDir, { recursive: true, force: true }),
+    dispose: keyDir.remove,
   };
 }
 

@@ -4,12 +4,12 @@
  * rate, with the per-second series and a progress line), judgeLoad() (the correctness checks
  * L01-L03, the SLO verdicts, the timeline and the details for the reports).
  */
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PreparedEnvironment } from '../engine/environment.ts';
 import { formatDuration } from '../lib/duration.ts';
 import { UsageError } from '../lib/errors.ts';
+import { secretTempDir } from '../lib/secret-files.ts';
 import type { Profile } from '../profile/schema.ts';
 import type { CheckResult, SloVerdict, Timeline, TimelineSeries } from '../results/model.ts';
 import { requireDiscoveredTool } from '../tools/discover.ts';
@@ -118,8 +118,9 @@ export async function prepareLoad(
   });
   tokens.notes.unshift(...notes);
   for (const note of tokens.notes) context.log(`load: ${note}`);
-  const workDir = mkdtempSync(join(tmpdir(), 'tokenproof-load-'));
-  chmodSync(workDir, 0o700);
+  // The token pool goes here: owner-only, gone at exit even after a Ctrl-C.
+  const work = secretTempDir('tokenproof-load-');
+  const workDir = work.path;
   return {
     scenario,
     target,
@@ -131,7 +132,7 @@ export async function prepareLoad(
     k6,
     tokenParams: issuanceParams(profile),
     workDir,
-    cleanup: () => rmSync(workDir, { recursive: true, force: true }),
+    cleanup: work.remove,
   };
 }
 

@@ -1,10 +1,11 @@
 /**
  * Ctrl-C in the middle of a fault leaves nothing behind: `tokenproof chaos` on a toxiproxy
  * server it does not own (as docker-compose's) is interrupted while its outage is on, and
- * afterwards that server holds no proxy and no toxic of the run; the run exits 130.
+ * afterwards that server holds no proxy and no toxic of the run, and the run's temporary folder
+ * holds no token pool or private key of it; the run exits 130.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -14,6 +15,8 @@ import { repoRoot } from '../../harness/tools/paths.ts';
 
 let external: ToxiproxyServer;
 const dir = mkdtempSync(join(tmpdir(), 'tokenproof-chaos-interrupt-'));
+// The run's TMPDIR: where its load work (the token pool) and the stack's client key go.
+const childTmp = mkdtempSync(join(tmpdir(), 'tokenproof-chaos-interrupt-tmp-'));
 
 beforeAll(async () => {
   external = await startToxiproxy({ logDir: dir });
@@ -46,7 +49,7 @@ it('an interrupted game day removes its proxies and faults from the toxiproxy it
       '--out',
       dir,
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TMPDIR: childTmp } },
   );
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => {
@@ -70,6 +73,8 @@ it('an interrupted game day removes its proxies and faults from the toxiproxy it
     child.kill('SIGINT');
     expect(await exited, output).toBe(130);
     expect(await proxies()).toEqual({});
+    // The load phase had its token pool on disk when the Ctrl-C came: it went with the process.
+    expect(readdirSync(childTmp).filter((name) => /^tokenproof-(load|keys)-/.test(name))).toEqual([]);
   } finally {
     if (child.exitCode === null) child.kill('SIGKILL');
   }

@@ -1,6 +1,6 @@
-/** `tokenproof up`: the embedded stack for a person — URLs printed, secrets in a file, Ctrl-C stops it all. */
+/** `tokenproof up`: the embedded stack for a person — URLs printed, secrets in a file, Ctrl-C stops it all and removes the file. */
 import { spawn } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tokenRequest } from '../../harness/oauth/client.ts';
@@ -42,6 +42,8 @@ describe('tokenproof up', () => {
 
     child.kill('SIGINT');
     expect(await closed).toBe(0);
+    // The secrets of the stopped stack are not left on disk.
+    expect(existsSync(credentialsFile)).toBe(false);
     for (const url of [issuer, resourceServer, testIssuer]) await expect(fetch(url)).rejects.toThrow();
   });
 });

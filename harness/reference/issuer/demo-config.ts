@@ -4,9 +4,9 @@
  * a file readable only by the owner instead of being printed.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { secretTempDir } from '../../lib/secret-files.ts';
 import type { IssuerConfigInput } from './config.ts';
 
 export interface DemoCredentials {
@@ -65,7 +65,8 @@ export function demoIssuerConfig(options: { port?: number; host?: string } = {})
 
 /** Writes the demo credentials to a new owner-only file and returns its path. */
 export function writeCredentialsFile(credentials: DemoCredentials): string {
-  const dir = mkdtempSync(join(tmpdir(), 'tokenproof-'));
+  // Read while the issuer runs; the secrets are worth nothing after it stops, so the file goes with it.
+  const dir = secretTempDir('tokenproof-').path;
   const file = join(dir, 'demo-credentials.json');
   writeFileSync(file, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });
   return file;
