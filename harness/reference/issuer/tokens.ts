@@ -62,13 +62,10 @@ export interface IssuedAccessToken {
  * change the store synchronously, and the signature, which touches no state, can wait for the
  * turn's batch (sign-batch.ts).
  */
-export interface UnsignedAccessToken {
-  record: AccessTokenRecord;
-  expiresIn: number;
-  /** An opaque token, final already; else the JWS signing input and its key. */
-  token?: string;
-  signing?: { input: string; key: SigningKey };
-}
+export type UnsignedAccessToken = { record: AccessTokenRecord; expiresIn: number } & (
+  | { /** An opaque token: final already. */ opaque: string }
+  | { /** A JWT: its JWS signing input and the key to sign it with. */ signing: { input: string; key: SigningKey } }
+);
 
 export function prepareAccessToken(ctx: IssuerContext, request: AccessTokenRequest): UnsignedAccessToken {
   const iat = ctx.clock.nowSeconds();
@@ -91,7 +88,7 @@ export function prepareAccessToken(ctx: IssuerContext, request: AccessTokenReque
     const token = randomToken();
     record.tokenHash = hashSecretValue(token);
     ctx.store.opaqueAccessTokens.set(record.tokenHash, record);
-    unsigned = { record, expiresIn: exp - iat, token };
+    unsigned = { record, expiresIn: exp - iat, opaque: token };
   } else {
     const key = ctx.keys.signingKey();
     const claims: Record<string, unknown> = {
@@ -120,7 +117,7 @@ export function prepareAccessToken(ctx: IssuerContext, request: AccessTokenReque
 
 /** The token, signed with the other signatures asked for in this turn of the event loop (sign-batch.ts). */
 export async function batchSignAccessToken(unsigned: UnsignedAccessToken): Promise<IssuedAccessToken> {
-  if (!unsigned.signing) return { token: unsigned.token!, record: unsigned.record, expiresIn: unsigned.expiresIn };
+  if ('opaque' in unsigned) return { token: unsigned.opaque, record: unsigned.record, expiresIn: unsigned.expiresIn };
   const { input, key } = unsigned.signing;
   const signature = await signInBatch(key.alg, Buffer.from(input), key.privateKey);
   return { token: `${input}.${signature.toString('base64url')}`, record: unsigned.record, expiresIn: unsigned.expiresIn };
