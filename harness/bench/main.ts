@@ -3,11 +3,13 @@
  * run. The server under test is pinned to one core and k6 to the other (`taskset`, when there
  * are two cores and taskset exists; the output says when not), so the generator does not steal
  * the server's CPU. Prints the reference issuer's client_credentials tokens/s (RS256, ES256)
- * beside `openssl speed`'s sign rate on the server's core; the resource server's validations/s
- * with a pool of 10,000 distinct tokens and its verified-token cache off (every request pays a
- * verification) beside the combined verify + HTTP ceiling, and with one hot token and the cache
- * on; and the generator's own ceiling: k6 against a bare node:http server in the same run.
- * Numbers, not assertions.
+ * beside `openssl speed`'s sign rate on the server's core right before and after each, and beside
+ * the sign floor (sign-floor.ts: node:http, the form, Basic credentials and the signature, nothing
+ * else), in `--repeat` rounds; the resource server's validations/s with a pool of 10,000
+ * distinct tokens and its verified-token cache off (every request pays a verification) beside
+ * the combined verify + HTTP ceiling, and with one hot token and the cache on; and the
+ * generator's own ceiling: k6 against a bare node:http server in the same run. Numbers, not
+ * assertions.
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
