@@ -20,11 +20,19 @@ export default check({
       `revoking a refresh token answered HTTP ${answer.status} ${String(answer.body.error ?? '')}, not 200`.trim(),
     );
     const refreshed = await t.steps.refresh(tokens.refreshToken, { auth: tokens.auth });
+    const said = `HTTP ${refreshed.status} ${String(refreshed.body.error ?? '')}`.trim();
     t.assert(refreshed.status !== 200, 'the revoked refresh token still refreshes: a new access token was issued');
+    // RFC 7009 §2.1: "the token cannot be used again after the revocation": it MUST be refused.
+    // How is RFC 6749 §5.2's business: 400 invalid_grant is its code for a revoked refresh token,
+    // graded SHOULD as elsewhere (another code on a refusal warns: ORY Hydra answers 401 token_inactive).
     t.assert(
-      refreshed.status === 400 && refreshed.body.error === 'invalid_grant',
-      `refreshing with a revoked refresh token answered HTTP ${refreshed.status} ${String(refreshed.body.error ?? '')}, not 400 invalid_grant (RFC 6749 §5.2)`.trim(),
+      refreshed.status >= 400 && refreshed.status < 500,
+      `refreshing with a revoked refresh token answered ${said}: RFC 7009 §2.1 says it "cannot be used again after the revocation" (a 4xx refusal, RFC 6749 §5.2)`,
     );
-    t.passReason('the refresh token was revoked (200) and then refused with invalid_grant');
+    t.should(
+      refreshed.status === 400 && refreshed.body.error === 'invalid_grant',
+      `the revoked refresh token was refused with ${said}, not 400 invalid_grant (RFC 6749 §5.2: "invalid_grant ... revoked")`,
+    );
+    t.passReason(`the refresh token was revoked (200) and then refused: ${said}`);
   },
 });

@@ -42,11 +42,35 @@ describe('revocation suite', () => {
     expect(result.evidence.notes.join(' ')).toMatch(/user login in Chromium/);
   });
 
-  it('V01 fails when a revoked refresh token is refused with another error than invalid_grant', async () => {
+  it('V01 warns when a revoked refresh token is refused with another error than invalid_grant (RFC 6749 §5.2 SHOULD)', async () => {
     flaw({ path: '/token', json: (body) => (body.error === 'invalid_grant' ? { ...body, error: 'invalid_request' } : body) });
     const result = await outcomeOf(issuer.target(), 'revocation.refresh-token');
+    expect(result.outcome, result.reason).toBe('warn');
+    expect(result.reason).toMatch(/refused with HTTP 400 invalid_request, not 400 invalid_grant/);
+  });
+
+  it("V01 warns on ORY Hydra's answer to a revoked refresh token (401 token_inactive): refused, another code", async () => {
+    flaw({
+      path: '/token',
+      answer: (answer) =>
+        (answer.json as { error?: unknown } | undefined)?.error === 'invalid_grant'
+          ? { ...answer, status: 401, json: { error: 'token_inactive', error_description: 'Token is inactive' } }
+          : undefined,
+    });
+    const result = await outcomeOf(issuer.target(), 'revocation.refresh-token');
+    expect(result.outcome, result.reason).toBe('warn');
+    expect(result.reason).toMatch(/refused with HTTP 401 token_inactive, not 400 invalid_grant/);
+  });
+
+  it('V01 fails when a revoked refresh token makes the token endpoint fail (5xx is no refusal)', async () => {
+    flaw({
+      path: '/token',
+      answer: (answer) =>
+        (answer.json as { error?: unknown } | undefined)?.error === 'invalid_grant' ? { ...answer, status: 500 } : undefined,
+    });
+    const result = await outcomeOf(issuer.target(), 'revocation.refresh-token');
     expect(result.outcome).toBe('fail');
-    expect(result.reason).toMatch(/HTTP 400 invalid_request, not 400 invalid_grant/);
+    expect(result.reason).toMatch(/answered HTTP 500 invalid_grant: RFC 7009 §2.1/);
   });
 
   it("V02 warns when the grant's access token outlives its revoked refresh token", async () => {
@@ -186,6 +210,19 @@ describe('revocation suite', () => {
     const result = await outcomeOf(issuer.target(), 'revocation.client-auth');
     expect(result.outcome).toBe('fail');
     expect(result.reason).toMatch(/wrong client secret in Basic authentication answered HTTP 400/);
+  });
+
+  it('V06 warns (as T03) when a wrong secret gets 401 with another error than invalid_client', async () => {
+    flaw({
+      path: '/revoke',
+      answer: (answer, request) =>
+        answer.status === 401 && request.headers.authorization?.toString().startsWith('Basic')
+          ? { ...answer, json: { error: 'unauthorized_client' } }
+          : undefined,
+    });
+    const result = await outcomeOf(issuer.target(), 'revocation.client-auth');
+    expect(result.outcome, result.reason).toBe('warn');
+    expect(result.reason).toMatch(/refusal's error is "unauthorized_client", not invalid_client \(RFC 6749 §5.2\)/);
   });
 
   it('V07 fails when another client can revoke the token (cross-client revocation works)', async () => {
