@@ -1,6 +1,7 @@
 import { check } from '../../harness/runner/check.ts';
 import type { CheckContext } from '../../harness/runner/context.ts';
 import { tokenTypes } from '../../harness/steps/index.ts';
+import { hasDirective } from '../token-endpoint/answers.ts';
 
 export default check({
   id: 'token-exchange.valid-exchange',
@@ -25,9 +26,12 @@ export default check({
       answer.body.issued_token_type === tokenTypes.accessToken,
       `issued_token_type is ${String(answer.body.issued_token_type)} though ${tokenTypes.accessToken} was requested`,
     );
+    // RFC 8693 §2.2.1 answers as RFC 6749 §5.1 does, which wants no-store; any position in the
+    // directive list counts (`no-cache, no-store` is common), as T02 reads it.
+    const cacheControl = answer.headers.get('cache-control');
     t.should(
-      /^no-store/i.test(answer.headers.get('cache-control') ?? ''),
-      'the exchange answer carries no Cache-Control: no-store (RFC 6749 §5.1)',
+      hasDirective(cacheControl, 'no-store'),
+      `the exchange answer has ${cacheControl ? `Cache-Control: ${cacheControl}` : 'no Cache-Control header'}, without no-store (RFC 6749 §5.1)`,
     );
     t.passReason(`exchange issued a ${String(answer.body.token_type)} token of type ${String(answer.body.issued_token_type)}`);
   },

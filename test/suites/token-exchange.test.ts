@@ -61,6 +61,22 @@ describe('token-exchange suite', () => {
     }
   });
 
+  it('X01 reads Cache-Control as a directive list: `no-cache, no-store` passes, `no-cache` alone warns', async () => {
+    const cacheControl = (value: string): Flaw => ({
+      path: '/token',
+      answer: (answer, request) =>
+        exchangeRequest(request.body) ? { ...answer, headers: { ...answer.headers, 'cache-control': value } } : undefined,
+    });
+    flaw(cacheControl('no-cache, no-store'));
+    const listed = await outcomeOf(target(issuer), 'token-exchange.valid-exchange');
+    expect(listed.outcome, listed.reason).toBe('pass');
+    flaws.length = 0;
+    flaw(cacheControl('no-cache'));
+    const missing = await outcomeOf(target(issuer), 'token-exchange.valid-exchange');
+    expect(missing.outcome, missing.reason).toBe('warn');
+    expect(missing.reason).toMatch(/Cache-Control: no-cache, without no-store \(RFC 6749 §5.1\)/);
+  });
+
   it('X01 fails when the exchange answer lacks issued_token_type', async () => {
     flaw({ path: '/token', json: (body) => (body.issued_token_type ? { ...body, issued_token_type: undefined } : body) });
     const result = await outcomeOf(target(issuer), 'token-exchange.valid-exchange');
@@ -177,13 +193,25 @@ describe('token-exchange suite', () => {
     expect(code.reason).toMatch(/not invalid_target/);
   });
 
-  it('X05 fails on scope escalation (JWT and opaque tokens) and warns when a delegated token has no act', async () => {
+  it('X05 warns on scope escalation (JWT and opaque tokens; RFC 8693 leaves scope to policy), fails a non-400 refusal, and warns when a delegated token has no act', async () => {
     flawSwitch.escalate = true;
     for (const upstream of [issuer, opaque]) {
       const result = await outcomeOf(target(upstream), 'token-exchange.no-escalation');
-      expect(result.outcome).toBe('fail');
-      expect(result.reason).toMatch(/issued a token with write beyond the subject token's read/);
+      expect(result.outcome, result.reason).toBe('warn');
+      expect(result.reason).toMatch(/issued a token with write beyond the subject token's read .*RFC 8693 §2.1/);
     }
+    flawSwitch.escalate = false;
+    flaw({
+      path: '/token',
+      answer: (answer, request) =>
+        exchangeRequest(request.body) && /scope=/.test(request.body)
+          ? { ...answer, status: 500, json: { error: 'server_error' } }
+          : undefined,
+    });
+    const crashed = await outcomeOf(target(issuer), 'token-exchange.no-escalation');
+    expect(crashed.outcome).toBe('fail');
+    expect(crashed.reason).toMatch(/answered HTTP 500: RFC 8693 §2.2.2/);
+    flaws.length = 0;
     flawSwitch.escalate = false;
     flaw({ path: '/introspect', json: ({ act: _act, ...body }) => body });
     const noAct = await outcomeOf(target(opaque), 'token-exchange.no-escalation');
