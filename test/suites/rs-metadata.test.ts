@@ -3,7 +3,7 @@
  * server with wrong or missing protected resource metadata, one flaw at a time.
  */
 import { describe, expect, it } from 'vitest';
-import { flawedRsPerTest, jsonAnswer, type RsFlaw, rewriteJson } from '../support/flawed-rs-errors.ts';
+import { authorizationOf, flawedRsPerTest, jsonAnswer, type RsFlaw, rewriteJson } from '../support/flawed-rs-errors.ts';
 import { outcomeOf, runSelected } from '../support/run-checks.ts';
 
 const metadataPath = '/.well-known/oauth-protected-resource/protected';
@@ -89,7 +89,7 @@ describe('rs-metadata suite', () => {
     expect((await outcomeOf(other.target(), 'rs-metadata.authorization-servers')).outcome).toBe('fail');
   });
 
-  it('M03 warns without resource_metadata in the challenge, fails when it names another resource', async () => {
+  it('M03 passes with a note without resource_metadata in the challenge (RFC 9728 §5: MAY), fails when it names another resource', async () => {
     let origin = '';
     const dropped = await withFlaw({
       response: challengeNames(
@@ -98,9 +98,10 @@ describe('rs-metadata suite', () => {
       ),
     });
     origin = dropped.url;
-    const warned = await outcomeOf(dropped.target(), 'rs-metadata.challenge-parameter');
-    expect(warned.outcome).toBe('warn');
-    expect(warned.reason).toMatch(/carries no resource_metadata parameter/);
+    const optional = await outcomeOf(dropped.target(), 'rs-metadata.challenge-parameter');
+    expect(optional.outcome).toBe('pass');
+    expect(optional.reason).toMatch(/names no resource_metadata, which RFC 9728 §5 leaves to the resource \(MAY\)/);
+    expect(optional.evidence.notes.join('\n')).toMatch(/carries no resource_metadata parameter; RFC 9728 §5 makes it optional/);
     const otherPath = '/.well-known/oauth-protected-resource/other';
     const elsewhere = await withFlaw({
       request: (request) => (request.url === otherPath ? jsonAnswer(200, { resource: `${origin}/other` }) : request),
@@ -153,11 +154,27 @@ describe('rs-metadata suite', () => {
     const strict = await withFlaw({ config: { dpop: { required: true } } });
     const passed = await outcomeOf(strict.target(), 'rs-metadata.dpop-required');
     expect(passed.outcome).toBe('pass');
+    expect(passed.reason).toMatch(
+      /bearer token of the positive control \(S01\) was refused, .* while a valid DPoP-bound token \(typ at\+jwt\) with a valid proof was accepted/,
+    );
     const lax = await withFlaw({
       response: rewriteJson(metadataPath, (body) => ({ ...body, dpop_bound_access_tokens_required: true })),
     });
     const failed = await outcomeOf(lax.target(), 'rs-metadata.dpop-required');
     expect(failed.outcome).toBe('fail');
     expect(failed.reason).toMatch(/requires DPoP-bound tokens, yet a valid bearer token/);
+  });
+
+  it('M05 is error, not a pass, when the RS refuses every valid token, bearer and DPoP-bound alike', async () => {
+    const closed = await withFlaw({
+      config: { dpop: { required: true } },
+      request: (request) =>
+        authorizationOf(request) ? jsonAnswer(401, {}, { 'www-authenticate': 'DPoP error="invalid_token"' }) : request,
+    });
+    const result = await outcomeOf(closed.target(), 'rs-metadata.dpop-required');
+    expect(result.outcome).toBe('error');
+    expect(result.reason).toMatch(
+      /positive control S01 .* failed.*nothing this RS accepts could be examined.*DPoP-bound token with a valid proof was refused too \(typ at\+jwt: HTTP 401, typ JWT: HTTP 401\)/,
+    );
   });
 });
