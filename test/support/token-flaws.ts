@@ -193,6 +193,32 @@ export const refreshScopeEscalation: Flaw = tokenRequest('refresh_token', (param
   if (record && scope) record.scope = [...new Set([...record.scope, ...scope.split(' ')])];
 });
 
+/**
+ * Refresh: the answer repeats the login's access token, as a deterministic JWT without jti minted
+ * in the same second would (RFC 6749 §6 allows it: R01 only warns).
+ */
+export function refreshRepeatsLoginAccessToken(): Flaw {
+  let login: unknown;
+  return {
+    path: isToken,
+    answer: (answer, request) => {
+      const body = answer.json as Record<string, unknown> | undefined;
+      if (answer.status !== 200 || !body || typeof body !== 'object') return undefined;
+      if (grantOf(request) === 'authorization_code') login = body.access_token;
+      if (grantOf(request) !== 'refresh_token' || typeof login !== 'string') return undefined;
+      body.access_token = login;
+      return answer;
+    },
+  };
+}
+
+/** The login grants a scope it was not asked for, as Keycloak adds its default scopes (RFC 6749 §3.3 allows it). */
+export const loginAddsScope = (scope: string): Flaw =>
+  tokenRequest('authorization_code', (params, issuer) => {
+    const record = codeRecord(issuer, params.get('code'));
+    if (record && !record.scope.includes(scope)) record.scope.push(scope);
+  });
+
 /** Refresh: a refresh token works for any client. */
 export const refreshNotBoundToClient: Flaw = tokenRequest('refresh_token', (params, issuer, request) => {
   const record = refreshRecord(issuer, params.get('refresh_token'));
