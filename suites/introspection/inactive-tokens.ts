@@ -51,13 +51,29 @@ export default check({
       }
     } else t.note('the revoked case was not exercised: the issuer has no revocation endpoint');
 
-    const short = await t.steps.clientCredentialsToken(t.steps.client(), t.steps.tokenParamsOf());
-    const lifetimeMs = (short.expires_in ?? Number.POSITIVE_INFINITY) * 1000;
-    if (lifetimeMs <= longestWait) {
+    // The expired case: a token for the introspecting party's audience (as the control above),
+    // seen active once, then expired. Without that first active answer, a later inactive one would
+    // show nothing about expiry (an audience-restricted endpoint calls such a token inactive
+    // from the start), so the case is then not counted.
+    const short = await t.steps.audienceToken();
+    const lifetimeMs = (short.expiresIn ?? Number.POSITIVE_INFINITY) * 1000;
+    const fresh = await t.steps.introspect(short.accessToken);
+    const waitable = lifetimeMs <= longestWait;
+    const shiftable = !waitable && t.steps.canShiftClock() && Number.isFinite(lifetimeMs);
+    if (!waitable && !shiftable)
+      t.note(
+        `the expired case was not exercised: access tokens live ${short.expiresIn ?? 'an unstated time'} s (waited out only up to ${longestWait / 1000} s) and the profile gives no issuer.admin.setClockOffset`,
+      );
+    else if (fresh.body.active !== true)
+      t.note(
+        `the expired case was not counted: the token issued for it was never seen active (HTTP ${fresh.status}, active ${JSON.stringify(fresh.body.active)} right after issue), so an inactive answer after its expiry would prove nothing about expiry`,
+      );
+    else if (waitable) {
+      t.note(`the token for the expired case was introspected active right after issue (expires_in ${lifetimeMs / 1000} s)`);
       // Wait out the token's own lifetime (no clock control): polling introspection until it flips.
       const seen = await pollUntil(
         async () => {
-          const answer = await t.steps.introspect(short.access_token);
+          const answer = await t.steps.introspect(short.accessToken);
           return answer.body.active === true ? undefined : answer;
         },
         { timeoutMs: lifetimeMs + 5_000, intervalMs: 500, signal: t.signal },
@@ -67,20 +83,19 @@ export default check({
         `an access token is still introspected active more than 5 s after its expires_in (${lifetimeMs / 1000} s)`,
       );
       judge('an expired access token', seen.value);
-    } else if (t.steps.canShiftClock() && Number.isFinite(lifetimeMs)) {
+    } else {
+      t.note(`the token for the expired case was introspected active right after issue (expires_in ${lifetimeMs / 1000} s)`);
       // The profile lets the harness move the issuer clock: expire the token without waiting.
       const offsetSeconds = Math.ceil(lifetimeMs / 1000) + 120;
       await t.steps.setIssuerClockOffset(offsetSeconds);
       try {
-        judge(`an access token expired by a ${offsetSeconds} s clock shift`, await t.steps.introspect(short.access_token));
+        judge(`an access token expired by a ${offsetSeconds} s clock shift`, await t.steps.introspect(short.accessToken));
       } finally {
         await t.steps.setIssuerClockOffset(0);
       }
-    } else
-      t.note(
-        `the expired case was not exercised: access tokens live ${short.expires_in ?? 'an unstated time'} s (waited out only up to ${longestWait / 1000} s) and the profile gives no issuer.admin.setClockOffset`,
-      );
+    }
 
+    if (judged.length === 0) t.error('no inactive case was judged');
     t.passReason(`${judged.join(', ')}: introspected {"active":false}`);
   },
 });

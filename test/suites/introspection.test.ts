@@ -160,12 +160,71 @@ describe('introspection suite', () => {
     expect(result.reason).toMatch(/an access token expired by a \d+ s clock shift is introspected active/);
   });
 
+  it('I03 asks for the expired case token with the introspection audience (an audience-restricted endpoint)', async () => {
+    // Introspection that shows the caller only tokens for its audience: the expired case's token
+    // must be requested for it, seen active, then expired (a clock shift), or the case proves nothing.
+    flaw({
+      path: '/introspect',
+      respond: (request) => {
+        const token = tokenOf(request);
+        if (token.split('.').length !== 3) return undefined;
+        const { aud } = decodeJwt(token);
+        return [aud].flat().includes('api://orders') ? undefined : { status: 200, body: { active: false } };
+      },
+    });
+    const base = issuer.target().profile.issuer!;
+    const result = await outcomeOf(
+      issuer.target({ issuer: { ...base, introspection: { audience: 'api://orders' } } }),
+      'introspection.inactive-tokens',
+    );
+    expect(result.outcome, result.reason).toBe('pass');
+    expect(result.reason).toMatch(/an access token expired by a \d+ s clock shift/);
+    expect(result.evidence.notes.join(' ')).toMatch(/the token for the expired case was introspected active right after issue/);
+  });
+
+  it('I03 does not count the expired case when its token is never seen active (an endpoint that hides it)', async () => {
+    // An endpoint that stops showing the caller tokens it has not seen before once a revocation
+    // came in (a policy the caller cannot see): I03's control is shown, the expired case's token
+    // (asked about after the revoked case) is inactive from the start, which proves nothing about expiry.
+    let revoked = false;
+    const seen = new Set<string>();
+    flaw(
+      {
+        path: '/revoke',
+        request: () => {
+          revoked = true;
+          return undefined;
+        },
+      },
+      {
+        path: '/introspect',
+        respond: (request) => {
+          const token = tokenOf(request);
+          if (token.split('.').length !== 3 || seen.has(token)) return undefined;
+          if (!revoked) {
+            seen.add(token);
+            return undefined;
+          }
+          return { status: 200, body: { active: false } };
+        },
+      },
+    );
+    const result = await outcomeOf(issuer.target(), 'introspection.inactive-tokens');
+    expect(result.outcome, result.reason).toBe('pass');
+    expect(result.reason).toMatch(/an unknown token/);
+    expect(result.reason).not.toMatch(/expired/);
+    expect(result.evidence.notes.join(' ')).toMatch(
+      /the expired case was not counted: the token issued for it was never seen active/,
+    );
+  });
+
   it('I03 passes an expired token that turns inactive (two-second tokens, no flaw)', async () => {
     const expiring = await startFlawedIssuer([], { tokens: { accessTokenTtl: '2s' } });
     try {
       const result = await outcomeOf(expiring.target(), 'introspection.inactive-tokens');
       expect(result.outcome, result.reason).toBe('pass');
       expect(result.reason).toMatch(/an expired access token/);
+      expect(result.evidence.notes.join(' ')).toMatch(/introspected active right after issue \(expires_in 2 s\)/);
     } finally {
       await expiring.close();
     }
