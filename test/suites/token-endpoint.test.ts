@@ -117,6 +117,22 @@ describe('token-endpoint suite', () => {
     expect(result.reason).toMatch(/an unknown grant_type made the token endpoint fail with HTTP 500/);
   });
 
+  it('T04 warns (RFC 6749 §3.2 binds the client) when an identical repeated grant_type is accepted', async () => {
+    const result = await withFlaws('token-endpoint.bad-requests', {
+      path: '/token',
+      // A form parser that keeps the first of two identical values.
+      request: (request) => {
+        const form = new URLSearchParams(request.body);
+        const grants = form.getAll('grant_type');
+        if (grants.length < 2 || new Set(grants).size !== 1) return undefined;
+        form.set('grant_type', grants[0]!);
+        return { ...request, body: form.toString() };
+      },
+    });
+    expect(result.outcome, result.reason).toBe('warn');
+    expect(result.reason).toMatch(/grant_type repeated \(the same value twice\) was accepted \(HTTP 200\): RFC 6749 §3.2/);
+  });
+
   it('T05 fails when an unregistered scope is granted, and passes when the issuer narrows it', async () => {
     const clients = issuer.issuer.issuer.context.clients;
     const original = clients.get('primary')!;
