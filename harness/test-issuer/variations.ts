@@ -21,6 +21,12 @@ export interface ForgedToken {
   check: string;
   token: string;
   expect: Expectation;
+  /**
+   * How much it matters when the RS gets this case wrong by accepting it: MUST (the default, the
+   * check's level) or SHOULD where the RFC leaves accepting it to the recipient (a warning). A
+   * server error or an echoed token is a MUST failure whatever the case's level.
+   */
+  level?: 'MUST' | 'SHOULD';
   description: string;
 }
 
@@ -50,7 +56,7 @@ interface Resolved extends Required<VariationContext> {
 }
 
 type Group = (context: Resolved, add: AddFn) => void | Promise<void>;
-type AddFn = (check: string, name: string, expect: Expectation, token: string, description: string) => void;
+type AddFn = (check: string, name: string, expect: Expectation, token: string, description: string, level?: 'SHOULD') => void;
 
 export async function forgeVariations(context: VariationContext): Promise<ForgedToken[]> {
   const signing = currentKeys(context.keys).filter((key) => key.use === 'sig' && key.publicJwk.alg === key.alg);
@@ -71,10 +77,10 @@ export async function forgeVariations(context: VariationContext): Promise<Forged
   };
   const out: ForgedToken[] = [];
   const names = new Set<string>();
-  const add: AddFn = (check, name, expect, token, description) => {
+  const add: AddFn = (check, name, expect, token, description, level) => {
     if (names.has(name)) throw new Error(`duplicate forged-token name ${name}`);
     names.add(name);
-    out.push({ name, check, token, expect, description });
+    out.push({ name, check, token, expect, description, ...(level && { level }) });
   };
   for (const group of groups) await group(full, add);
   return out;
@@ -360,12 +366,15 @@ const keySelection: Group = async ({ forger, keys, attacker, listener, primary, 
 
   for (const key of keys.publishedKeys()) {
     if (key.use === 'enc') {
+      // RFC 7517 §4.2: "use" "identifies the intended use of the public key" and puts no
+      // requirement on the verifier: refusing it is what CHECKS.md asks, at SHOULD.
       add(
         'S13',
         `kid-enc-key-${key.kid}`,
         'reject',
         forger.accessToken({ key }),
-        `signed by the published key ${key.kid}, whose use is "enc"`,
+        `signed by the published key ${key.kid}, whose use is "enc" (RFC 7517 §4.2: a SHOULD for the verifier)`,
+        'SHOULD',
       );
     } else if (key.publicJwk.alg !== key.alg) {
       add(
@@ -512,7 +521,16 @@ const claimsAndTyping: Group = ({ forger, primary }, add) => {
     token({}, { crit: ['urn:tokenproof:unknown'], 'urn:tokenproof:unknown': true }),
     'crit lists an extension no one understands (RFC 7515 §4.1.11)',
   );
-  add('S22', 'crit-empty', 'reject', token({}, { crit: [] }), 'crit is an empty list, which RFC 7515 §4.1.11 forbids');
+  // RFC 7515 §4.1.11: "Producers MUST NOT use the empty list" but recipients only "MAY consider
+  // the JWS to be invalid": accepting it is allowed, refusing it preferred (SHOULD).
+  add(
+    'S22',
+    'crit-empty',
+    'reject',
+    token({}, { crit: [] }),
+    'crit is an empty list, which RFC 7515 §4.1.11 forbids producers (a recipient MAY refuse it: SHOULD)',
+    'SHOULD',
+  );
   add(
     'S22',
     'b64-false',
@@ -568,12 +586,20 @@ const typeConfusion: Group = ({ forger, primary }, add) => {
   ];
   for (const claim of ['iss', 'sub', 'exp', 'nbf', 'iat', 'jti', 'client_id', 'scope']) {
     for (const [kind, value] of wrongTypes(base[claim])) {
+      // An array of exactly the granted scope values grants no more than the string does (RFC 9068
+      // §2.2.3 and RFC 8693 §4.2 define the string form; Spring's authorities converter takes a
+      // collection too): accepting it is a SHOULD finding. null, true and an object stay MUST.
+      const grantedArray = claim === 'scope' && kind === 'array';
       add(
         'S24',
         `type-${claim}-${kind}`,
         'reject',
-        forger.accessToken({ key: primary, claims: { [claim]: value } }),
-        `${claim} is ${kind}`,
+        forger.accessToken({
+          key: primary,
+          claims: { [claim]: grantedArray ? String(base.scope).split(' ') : value },
+        }),
+        grantedArray ? `scope is an array of exactly the granted values (${String(base.scope)})` : `${claim} is ${kind}`,
+        ...(grantedArray ? (['SHOULD'] as const) : []),
       );
     }
   }

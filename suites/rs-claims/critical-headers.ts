@@ -1,3 +1,6 @@
+// S22: a crit naming an extension the RS does not understand, and b64:false, must be refused (RFC
+// 7515 §4.1.11 "the JWS is invalid", RFC 7797 §3, §6) — MUST. `crit: []` is a warning: producers
+// "MUST NOT use the empty list", but recipients only "MAY consider the JWS to be invalid".
 import { check } from '../../harness/runner/check.ts';
 import { runForgeryCheck } from './forged.ts';
 

@@ -99,12 +99,24 @@ export function describeProblems(run: ForgeryRun): string {
 }
 
 /**
- * The usual ending: fail (at `level`) naming every mishandled case, else pass naming what was
- * sent; refusals other than 401 are listed after the pass reason.
+ * Whether a problem is only a SHOULD finding: the case is graded SHOULD (the RFC lets the
+ * recipient accept it) and the RS accepted it. A server error, no answer, an echo or a listener
+ * fetch is a MUST failure whatever the case's level.
+ */
+export const isSoft = ({ forged, problem }: ForgeryRun['problems'][number]) =>
+  forged.level === 'SHOULD' && /^accepted it/.test(problem);
+
+/**
+ * The usual ending: fail (at `level`) naming every mishandled case (the SHOULD-graded ones it
+ * accepted listed too), else warn naming the SHOULD-graded cases it accepted, else pass naming
+ * what was sent; refusals other than 401 are listed after the pass reason.
  */
 export function conclude(t: CheckContext, run: ForgeryRun, what: string, level?: Level): void {
   if (run.cases.length === 0) t.error(`the test issuer produced no ${what} to send`);
-  if (run.problems.length) t.fail(`${describeProblems(run)}`, level);
+  const soft = run.problems.filter(isSoft);
+  const hard = run.problems.filter((entry) => !isSoft(entry));
+  if (hard.length) t.fail(`${describeProblems({ ...run, problems: [...hard, ...soft] })}`, level);
+  if (soft.length) t.warn(`accepted what it should refuse (SHOULD): ${describeProblems({ ...run, problems: soft })}`);
   const refused = run.cases.filter((forged) => forged.expect === 'reject').length;
   const accepted = run.cases.length - refused;
   const counts = [refused && `refused all ${refused} ${what}`, accepted && `accepted the ${accepted} valid variant(s)`]

@@ -1,3 +1,7 @@
+// S13: a kid naming a published key whose kty or advertised alg does not fit the token's alg must
+// not verify it (RFC 7515 §4.1.1 / RFC 7518 §3.1, RFC 8725 §3.1) — MUST. A kid naming a key
+// published with `use: enc` is a warning: RFC 7517 §4.2 says "use" "identifies the intended use of
+// the public key" and puts no requirement on the verifier (CHECKS.md: SHOULD reject).
 import { check } from '../../harness/runner/check.ts';
 import { runForgeryCheck } from './forged.ts';
 

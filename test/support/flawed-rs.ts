@@ -48,7 +48,10 @@ export const rsFlaws = [
   'kid-file',
   /** S12: fetches the JWKS again for every token. */
   'refetch-every-request',
-  /** S13: keys marked use:enc (or for another alg) verify signatures too. */
+  /**
+   * S13: the JWK's use and alg members are not looked at (Microsoft.IdentityModel's way): keys
+   * marked use:enc, or advertised for another alg, verify signatures too; the kty must still fit.
+   */
   'ignores-key-use',
   /** S14: a key once seen is kept forever, even after the issuer removed it. */
   'keeps-removed-keys',
@@ -66,16 +69,24 @@ export const rsFlaws = [
   'typ-suffix-only',
   /** S22: crit and b64 are ignored. */
   'ignores-crit',
+  /** S22 (warn): an empty crit list is taken as no crit (RFC 7515 §4.1.11 lets a recipient). */
+  'accepts-empty-crit',
   /** S23: the first of duplicate members wins. */
   'first-duplicate-wins',
   /** S24: scope.split(' ') on whatever scope is: a server error for a non-string. */
   'crashes-on-odd-claims',
+  /** S24 (warn): scope may be an array of strings too (Spring's authorities converter). */
+  'scope-array',
   /** S25, S28: decodes before it validates: a server error on a malformed token or a JWE. */
   'crashes-on-malformed',
   /** S26: any base64 (padding, + and /). */
   'lenient-base64',
   /** S27: accepts headers up to 2 MiB and fails with 500 on tokens over 64 KiB. */
   'crashes-on-huge-token',
+  /** S27 (passes): a gateway in front refuses tokens over 4 KiB with 403 (Envoy ext_authz, nginx auth_request). */
+  'huge-token-403',
+  /** S27: a gateway in front answers tokens over 4 KiB with 429, a rate limit: not a refusal of the token. */
+  'huge-token-429',
   /** Every refusal: the token is quoted back in the body. */
   'echoes-token',
   /** S01: refuses every token. */
@@ -154,8 +165,8 @@ export async function startFlawedRs(options: FlawedRsOptions): Promise<FlawedRs>
       if (jwk.use !== undefined && jwk.use !== 'sig') throw new Refused('not a signing key');
       // With no allow-list the header's alg is taken as is, whatever the key was published for.
       if (flaw !== 'any-alg' && jwk.alg !== undefined && jwk.alg !== alg) throw new Refused('key is for another alg');
-      if (!(algorithmsForJwk(jwk) as string[]).includes(alg)) throw new Refused('key type does not fit the alg');
     }
+    if (!(algorithmsForJwk(jwk) as string[]).includes(alg)) throw new Refused('key type does not fit the alg');
     return createPublicKey({ key: jwk as never, format: 'jwk' });
   }
 
@@ -216,7 +227,9 @@ export async function startFlawedRs(options: FlawedRsOptions): Promise<FlawedRs>
     } else if (flaw === 'typ-suffix-only') {
       if (!typ?.endsWith('+jwt')) throw new Refused('not a +jwt type');
     } else if (flaw !== 'ignores-typ' && typ !== 'at+jwt') throw new Refused('typ is not at+jwt');
-    if (flaw !== 'ignores-crit' && (header.crit !== undefined || (header.b64 !== undefined && header.b64 !== true)))
+    const emptyCrit = Array.isArray(header.crit) && header.crit.length === 0;
+    const crit = flaw === 'accepts-empty-crit' && emptyCrit ? undefined : header.crit;
+    if (flaw !== 'ignores-crit' && (crit !== undefined || (header.b64 !== undefined && header.b64 !== true)))
       throw new Refused('crit is not understood');
 
     const alg = String(header.alg);
@@ -284,6 +297,8 @@ export async function startFlawedRs(options: FlawedRsOptions): Promise<FlawedRs>
     const granted = claim('scope');
     if (flaw === 'crashes-on-odd-claims') {
       if (granted !== undefined && !(granted as string).split(' ').includes(scope)) throw new Refused('scope');
+    } else if (flaw === 'scope-array' && Array.isArray(granted)) {
+      if (!granted.every((value) => typeof value === 'string')) throw new Refused('scope');
     } else if (granted !== undefined && typeof granted !== 'string') throw new Refused('scope');
     return payload;
   }
@@ -298,10 +313,13 @@ export async function startFlawedRs(options: FlawedRsOptions): Promise<FlawedRs>
     if (!match) return send(401, { error: 'no token' }, { 'www-authenticate': 'Bearer realm="flawed"' });
     const token = match[1]!;
     if (!token) return send(400, { error: 'invalid_request' }, { 'www-authenticate': 'Bearer error="invalid_request"' });
+    if ((flaw === 'huge-token-403' || flaw === 'huge-token-429') && token.length > 4096)
+      return send(flaw === 'huge-token-403' ? 403 : 429, { error: flaw === 'huge-token-403' ? 'forbidden' : 'slow down' });
     try {
       if (flaw === 'refuses-everything') throw new Refused('refuses everything');
       const claims = await validate(token);
-      const granted = typeof claims.scope === 'string' ? claims.scope.split(' ') : [];
+      const granted =
+        typeof claims.scope === 'string' ? claims.scope.split(' ') : Array.isArray(claims.scope) ? claims.scope : [];
       if (!granted.includes(scope))
         return send(
           403,
@@ -322,7 +340,10 @@ export async function startFlawedRs(options: FlawedRsOptions): Promise<FlawedRs>
   }
 
   const server = createServer(
-    { maxHeaderSize: flaw === 'crashes-on-huge-token' ? 2 * 1024 * 1024 : 16 * 1024 },
+    {
+      maxHeaderSize:
+        flaw === 'crashes-on-huge-token' || flaw === 'huge-token-403' || flaw === 'huge-token-429' ? 2 * 1024 * 1024 : 16 * 1024,
+    },
     (request, response) => {
       handle(request, response).catch(() => {
         if (!response.headersSent) response.writeHead(500).end();

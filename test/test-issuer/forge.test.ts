@@ -236,12 +236,27 @@ describe('forged variations', () => {
         .map((variation) => variation.name);
       expect(names).toContain(`kid-enc-key-${enc.kid}`);
       expect(names).toContain(`kid-advertised-alg-mismatch-${mismatched.kid}`);
-      const forged = (await issuer.variations()).find((variation) => variation.name === `kid-enc-key-${enc.kid}`)!;
+      const s13 = (await issuer.variations()).filter((variation) => variation.check === 'S13');
+      const forged = s13.find((variation) => variation.name === `kid-enc-key-${enc.kid}`)!;
       expect(await strictRsRefusal(forged.token, strict)).toBeDefined();
+      // RFC 7517 §4.2 binds no verifier to "use": the enc case is graded SHOULD; a key advertised
+      // for another alg stays at the check's MUST (RFC 8725 §3.1).
+      expect(forged.level).toBe('SHOULD');
+      expect(s13.find((variation) => variation.name === `kid-advertised-alg-mismatch-${mismatched.kid}`)!.level).toBeUndefined();
     } finally {
       issuer.removeKey(enc.kid);
       issuer.removeKey(mismatched.kid);
     }
+  });
+
+  it('grades SHOULD only the cases an RFC lets a recipient accept (crit: [], scope as an array of the granted values)', () => {
+    const graded = variations.filter((variation) => variation.level === 'SHOULD').map((variation) => variation.name);
+    expect(graded.filter((name) => !name.startsWith('kid-enc-key-'))).toEqual(['crit-empty', 'type-scope-array']);
+    expect(headerOf(byName('crit-empty').token).crit).toEqual([]);
+    const payload = JSON.parse(Buffer.from(split(byName('type-scope-array').token).payload, 'base64url').toString());
+    expect(payload.scope).toEqual(['read', 'write']);
+    for (const name of ['crit-unknown', 'b64-false', 'type-scope-null', 'type-scope-true', 'type-scope-object'])
+      expect(byName(name).level).toBeUndefined();
   });
 
   it('alg allow-list cases follow the allow-list parameter', async () => {
