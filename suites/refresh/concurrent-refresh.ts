@@ -19,7 +19,7 @@ export default check({
   async run(t: CheckContext) {
     const user = await t.steps.userRefreshToken();
     const rt = user.refreshToken;
-    const invalidation = invalidationRule(t, user.auth);
+    const invalidation = invalidationRule(t, user.auth, user);
     t.note(`${describeLogin(user)}; sending ${parallel} refreshes with the same refresh token at once`);
     const answers = await Promise.all(Array.from({ length: parallel }, () => t.steps.refresh(rt, { auth: user.auth })));
     const tokens = new Map<string, number>();

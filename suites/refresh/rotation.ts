@@ -21,15 +21,24 @@ export interface InvalidationRule {
   why: string;
 }
 
-/** Whether the client's used refresh tokens must die: a public client, or rotation the profile declares. */
-export function invalidationRule(t: CheckContext, auth: ClientAuth): InvalidationRule {
+/**
+ * Whether the client's used refresh tokens must die: a public client, or rotation the profile
+ * declares. A public client whose login was DPoP-bound (token_type DPoP) has sender-constrained
+ * refresh tokens (RFC 9449 §5), the other method RFC 9700 §4.14.2 accepts instead of rotation.
+ */
+export function invalidationRule(t: CheckContext, auth: ClientAuth, user?: Pick<UserTokens, 'answer'>): InvalidationRule {
+  const declared = t.profile.issuer?.capabilities?.includes('refresh_rotation') ?? false;
+  if (auth.method === 'none' && !declared && user?.answer?.body.token_type?.toLowerCase() === 'dpop')
+    return {
+      required: false,
+      why: 'a public client with DPoP-bound (sender-constrained) refresh tokens: RFC 9700 §4.14.2 accepts sender-constraining instead of rotation (RFC 9449 §5)',
+    };
   if (auth.method === 'none')
     return {
       required: true,
       why: 'a public client: RFC 9700 §4.14.2 requires refresh token replay detection for public clients',
     };
-  if (t.profile.issuer?.capabilities?.includes('refresh_rotation'))
-    return { required: true, why: 'the profile declares refresh_rotation (issuer.capabilities)' };
+  if (declared) return { required: true, why: 'the profile declares refresh_rotation (issuer.capabilities)' };
   return {
     required: false,
     why: `a confidential client (${auth.method}) and no refresh_rotation declared: RFC 6749 §6 says the server "MAY revoke the old refresh token after issuing a new refresh token", and RFC 9700 §4.14.2 requires replay detection only for public clients`,
@@ -52,7 +61,7 @@ export interface Replayed {
 export async function rotateAndReplay(t: CheckContext, beforeReplay?: (at2: string) => Promise<void>): Promise<Replayed> {
   const user = await t.steps.userRefreshToken();
   t.note(describeLogin(user));
-  const invalidation = invalidationRule(t, user.auth);
+  const invalidation = invalidationRule(t, user.auth, user);
   const rt1 = user.refreshToken;
   const rotated = await t.steps.refreshOk(rt1, { auth: user.auth });
   const rt2 = rotated.refresh_token;
@@ -62,9 +71,9 @@ export async function rotateAndReplay(t: CheckContext, beforeReplay?: (at2: stri
       t.fail(
         `the profile declares refresh_rotation, but refreshing ${rt2 ? 'returned the same refresh token' : 'returned no new refresh token'}`,
       );
-    if (user.auth.method === 'none')
+    if (invalidation.required)
       t.fail(
-        'the public client got no new refresh token: RFC 9700 §4.14.2 requires rotation (or sender-constrained refresh tokens) for public clients',
+        'the public client got no new refresh token, and its tokens are not DPoP-bound: RFC 9700 §4.14.2 requires rotation or sender-constrained refresh tokens for public clients',
       );
     t.skip(
       `the ${user.clientName} client's refresh tokens do not rotate (${rt2 ? 'the same token comes back' : 'no new token comes back'}), and the profile does not declare refresh_rotation: rotation is required only for public clients (RFC 9700 §2.2.2, §4.14.2)`,
