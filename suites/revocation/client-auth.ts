@@ -48,9 +48,12 @@ export default check({
       wrongSecret.body.error === 'invalid_client',
       `the refusal's error is ${JSON.stringify(wrongSecret.body.error)}, not invalid_client (RFC 6749 §5.2)`,
     );
-    t.should(
-      /^basic/i.test(wrongSecret.headers.get('www-authenticate') ?? ''),
-      'the 401 to Basic authentication carries no WWW-Authenticate: Basic challenge (RFC 6749 §5.2)',
+    // The same §5.2 sentence: "... and include the WWW-Authenticate response header field matching
+    // the authentication scheme used by the client" (a MUST in T03 too).
+    const challenge = wrongSecret.headers.get('www-authenticate');
+    t.assert(
+      challenge !== null && /^\s*basic\b/i.test(challenge),
+      `the 401 has ${challenge ? `WWW-Authenticate: ${challenge}` : 'no WWW-Authenticate header'}; RFC 6749 §5.2 requires one matching the Basic scheme used`,
     );
     if (stillLive)
       t.assert(await stillLive(), `a revocation request that failed client authentication revoked the ${kind} anyway`);

@@ -212,6 +212,20 @@ describe('revocation suite', () => {
     expect(result.reason).toMatch(/wrong client secret in Basic authentication answered HTTP 400/);
   });
 
+  it('V06 fails (as T03) when the 401 to a wrong Basic secret has no WWW-Authenticate', async () => {
+    flaw({
+      path: '/revoke',
+      answer: (answer) => {
+        if (answer.status !== 401) return undefined;
+        const { 'www-authenticate': _challenge, ...headers } = answer.headers;
+        return { ...answer, headers };
+      },
+    });
+    const result = await outcomeOf(issuer.target(), 'revocation.client-auth');
+    expect(result.outcome).toBe('fail');
+    expect(result.reason).toMatch(/the 401 has no WWW-Authenticate header; RFC 6749 §5.2 requires one/);
+  });
+
   it('V06 warns (as T03) when a wrong secret gets 401 with another error than invalid_client', async () => {
     flaw({
       path: '/revoke',
