@@ -70,8 +70,12 @@ export function dpopSteps(io: StepIO, resourceServer: ReturnType<typeof resource
   /** A DPoP-bound token for `key`: forged with cnf.jkt, or issued by the target issuer against a proof. */
   async function boundToken(key: DpopKey): Promise<string> {
     const jkt = await jktOf(key);
-    const control = await resourceServer.control();
-    if (control.trusts === 'harness') return control.token({ claims: { cnf: { jkt } } });
+    // The bearer positive control (S01) only where the harness forges the token: an RS that trusts
+    // the target issuer and requires DPoP refuses every bearer token, which says nothing here.
+    if (io.target.profile.resourceServer?.trusts === 'harness') {
+      const control = await resourceServer.control();
+      return control.token({ claims: { cnf: { jkt } } });
+    }
     const discovery = discoverySteps(io);
     const tokens = tokenSteps(io, discovery);
     const declared = io.target.profile.issuer?.capabilities;
