@@ -19,8 +19,8 @@ export abstract class Verdict extends Error {
 
 /**
  * The server did something the clause forbids. `level` overrides the check's own level for a
- * graded verdict (S29: above 300 s is a MUST failure, above 60 s only a SHOULD warning); the
- * caller decides severity, so one check serves both.
+ * graded verdict (S29: above 300 s is a MUST failure); the caller decides severity, so one
+ * check can judge at MUST and at SHOULD.
  */
 export class CheckFailed extends Verdict {
   readonly code = 'ERR_CHECK_FAILED';
